@@ -1,0 +1,169 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/chatd/chat/domain"
+)
+
+// Limits on bulk lookups.
+const MaxLookupIDs = 100
+
+// Service is the chat use cases for one acting user at a time.
+type Service struct {
+	store   Store
+	limiter SendLimiter
+}
+
+// NewService builds the chat use cases over a store and a send limiter.
+func NewService(store Store, limiter SendLimiter) *Service {
+	return &Service{store: store, limiter: limiter}
+}
+
+// CreateChannelInput is what a client sends to create a channel.
+type CreateChannelInput struct {
+	Type      string
+	Name      string
+	MemberIDs []string
+}
+
+// CreateChannel creates a direct or group channel with the actor in it.
+func (s *Service) CreateChannel(ctx context.Context, actorID, origin string, in CreateChannelInput) (domain.Channel, bool, error) {
+	typ, err := domain.ParseChannelType(in.Type)
+	if err != nil {
+		return domain.Channel{}, false, err
+	}
+	spec := domain.NewChannelSpec{Type: typ, Name: in.Name, CreatorID: actorID, MemberIDs: in.MemberIDs}
+	members, err := spec.Members()
+	if err != nil {
+		return domain.Channel{}, false, err
+	}
+	ch, created, err := s.store.CreateChannel(ctx, actorID, spec, members, origin)
+	if err != nil {
+		return domain.Channel{}, false, fmt.Errorf("create %s channel: %w", typ, err)
+	}
+	return ch, created, nil
+}
+
+// SendMessageInput is what a client sends to post a message.
+type SendMessageInput struct {
+	ChannelID       string
+	Body            string
+	ClientMessageID string
+}
+
+// SendMessage validates and stores a message. A retry with the same
+// clientMessageId returns the original message and is not rate limited, so
+// a client that lost a reply can always learn what happened. A refused
+// message is never stored and takes no seq.
+func (s *Service) SendMessage(ctx context.Context, actorID, origin string, in SendMessageInput) (domain.Message, error) {
+	if in.ChannelID == "" {
+		return domain.Message{}, domain.Errorf(domain.KindValidation, "channelId must not be empty")
+	}
+	if err := domain.ValidateClientMessageID(in.ClientMessageID); err != nil {
+		return domain.Message{}, err
+	}
+	if err := domain.ValidateBody(in.Body); err != nil {
+		return domain.Message{}, err
+	}
+	if !s.limiter.AllowSend(actorID) {
+		return domain.Message{}, domain.ErrRateLimited
+	}
+	msg := domain.Message{
+		ChannelID:       in.ChannelID,
+		SenderID:        actorID,
+		ClientMessageID: in.ClientMessageID,
+		Body:            in.Body,
+		Status:          domain.MessageSent,
+	}
+	stored, _, err := s.store.AppendMessage(ctx, actorID, msg, origin)
+	if err != nil {
+		return domain.Message{}, fmt.Errorf("send message to %s: %w", in.ChannelID, err)
+	}
+	return stored, nil
+}
+
+// Messages reads a page of a channel's history.
+func (s *Service) Messages(ctx context.Context, actorID, channelID string, page domain.Page) ([]domain.Message, bool, error) {
+	if channelID == "" {
+		return nil, false, domain.Errorf(domain.KindValidation, "channelId must not be empty")
+	}
+	msgs, more, err := s.store.Messages(ctx, actorID, channelID, page)
+	if err != nil {
+		return nil, false, fmt.Errorf("read history of %s: %w", channelID, err)
+	}
+	return msgs, more, nil
+}
+
+// Channel returns one channel the actor belongs to, with its members.
+func (s *Service) Channel(ctx context.Context, actorID, channelID string) (domain.Channel, error) {
+	if channelID == "" {
+		return domain.Channel{}, domain.Errorf(domain.KindValidation, "channelId must not be empty")
+	}
+	ch, err := s.store.Channel(ctx, actorID, channelID)
+	if err != nil {
+		return domain.Channel{}, fmt.Errorf("get channel %s: %w", channelID, err)
+	}
+	return ch, nil
+}
+
+// Channels lists the channels the actor belongs to, for the ready frame.
+func (s *Service) Channels(ctx context.Context, actorID string) ([]domain.Channel, error) {
+	chs, err := s.store.Channels(ctx, actorID)
+	if err != nil {
+		return nil, fmt.Errorf("list channels of %s: %w", actorID, err)
+	}
+	return chs, nil
+}
+
+// Join makes the actor a member of a channel; joining twice is harmless.
+func (s *Service) Join(ctx context.Context, actorID, origin, channelID string) (domain.Channel, error) {
+	if channelID == "" {
+		return domain.Channel{}, domain.Errorf(domain.KindValidation, "channelId must not be empty")
+	}
+	ch, _, err := s.store.Join(ctx, actorID, channelID, origin)
+	if err != nil {
+		return domain.Channel{}, fmt.Errorf("join %s: %w", channelID, err)
+	}
+	return ch, nil
+}
+
+// Leave ends the actor's membership of a channel.
+func (s *Service) Leave(ctx context.Context, actorID, origin, channelID string) error {
+	if channelID == "" {
+		return domain.Errorf(domain.KindValidation, "channelId must not be empty")
+	}
+	if err := s.store.Leave(ctx, actorID, channelID, origin); err != nil {
+		return fmt.Errorf("leave %s: %w", channelID, err)
+	}
+	return nil
+}
+
+// Users returns the profiles of those ids the actor may see: itself and
+// users it shares a channel with.
+func (s *Service) Users(ctx context.Context, actorID string, ids []string) ([]domain.User, error) {
+	if len(ids) > MaxLookupIDs {
+		return nil, domain.Errorf(domain.KindValidation, "at most %d userIds", MaxLookupIDs)
+	}
+	if len(ids) == 0 {
+		return []domain.User{}, nil
+	}
+	users, err := s.store.UsersSharingChannel(ctx, actorID, dedupe(ids))
+	if err != nil {
+		return nil, fmt.Errorf("look up %d users: %w", len(ids), err)
+	}
+	return users, nil
+}
+
+func dedupe(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -1,0 +1,26 @@
+package domain
+
+// EventType names a change that other connections must hear about.
+type EventType string
+
+// The events that leave a committed transaction.
+const (
+	EventChannelCreated EventType = "channel_created"
+	EventMessageCreated EventType = "message_created"
+	EventMemberJoined   EventType = "member_joined"
+	EventMemberLeft     EventType = "member_left"
+)
+
+// Event is a committed change, written to the outbox in the same transaction
+// as the change itself and delivered to live connections afterwards.
+//
+// OriginSession is the connection that caused it; that connection already
+// got a direct reply, so delivery skips it.
+type Event struct {
+	Type          EventType
+	ChannelID     string
+	Channel       *Channel // channel_created
+	Message       *Message // message_created
+	UserID        string   // member_joined, member_left
+	OriginSession string
+}

@@ -1,0 +1,108 @@
+package domain
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on messages, from the protocol.
+const (
+	MaxBodyLength            = 1000
+	MaxClientMessageIDLength = 64
+)
+
+// MessageStatus is the life-cycle state of a message. A message the server
+// has stored is MessageSent; MessageDraft and MessageFailed exist for clients
+// that keep unsent messages in the same model.
+type MessageStatus string
+
+// The message states of the product design.
+const (
+	MessageDraft  MessageStatus = "draft"
+	MessageSent   MessageStatus = "sent"
+	MessageFailed MessageStatus = "failed"
+)
+
+// Message is one text message in a channel. Seq is dense per channel: the
+// n-th stored message of a channel has seq n.
+type Message struct {
+	ID              string
+	ChannelID       string
+	SenderID        string
+	ClientMessageID string
+	Body            string
+	Seq             int64
+	Status          MessageStatus
+	CreatedAt       time.Time
+}
+
+// ValidateBody checks a body: 1 to 1000 Unicode code points, not only
+// whitespace, valid UTF-8 (text only).
+func ValidateBody(body string) error {
+	if !utf8.ValidString(body) {
+		return Errorf(KindValidation, "body must be valid UTF-8 text")
+	}
+	if strings.TrimSpace(body) == "" {
+		return Errorf(KindValidation, "body must not be empty or only whitespace")
+	}
+	if n := utf8.RuneCountInString(body); n > MaxBodyLength {
+		return Errorf(KindValidation, "body exceeds %d characters", MaxBodyLength)
+	}
+	if strings.ContainsRune(body, 0) {
+		return Errorf(KindValidation, "body must not contain NUL characters")
+	}
+	return nil
+}
+
+// ValidateClientMessageID checks the sender's idempotency key: 1 to 64
+// characters.
+func ValidateClientMessageID(id string) error {
+	if id == "" || utf8.RuneCountInString(id) > MaxClientMessageIDLength {
+		return Errorf(KindValidation, "clientMessageId must be 1 to %d characters", MaxClientMessageIDLength)
+	}
+	if !utf8.ValidString(id) || strings.ContainsRune(id, 0) {
+		return Errorf(KindValidation, "clientMessageId must be valid UTF-8 without NUL")
+	}
+	return nil
+}
+
+// Page selects a window of a channel's history by seq. AfterSeq and BeforeSeq
+// are exclusive; at most one is set. Results are always in ascending seq.
+type Page struct {
+	AfterSeq  int64
+	BeforeSeq int64
+	Limit     int
+}
+
+// Limits on history pages.
+const (
+	DefaultPageLimit = 50
+	MaxPageLimit     = 100
+)
+
+// NewPage validates a history request. Zero limit means the default.
+func NewPage(afterSeq, beforeSeq int64, hasAfter, hasBefore bool, limit int) (Page, error) {
+	if hasAfter && hasBefore {
+		return Page{}, Errorf(KindValidation, "give afterSeq or beforeSeq, not both")
+	}
+	if afterSeq < 0 || beforeSeq < 0 {
+		return Page{}, Errorf(KindValidation, "afterSeq and beforeSeq must not be negative")
+	}
+	if hasBefore && beforeSeq == 0 {
+		return Page{}, Errorf(KindValidation, "beforeSeq must be at least 1")
+	}
+	if limit == 0 {
+		limit = DefaultPageLimit
+	}
+	if limit < 1 || limit > MaxPageLimit {
+		return Page{}, Errorf(KindValidation, "limit must be 1 to %d", MaxPageLimit)
+	}
+	p := Page{Limit: limit}
+	if hasBefore {
+		p.BeforeSeq = beforeSeq
+	} else {
+		p.AfterSeq = afterSeq
+	}
+	return p, nil
+}
