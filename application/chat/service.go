@@ -54,9 +54,9 @@ type SendMessageInput struct {
 }
 
 // SendMessage validates and stores a message. A retry with the same
-// clientMessageId returns the original message and is not rate limited, so
-// a client that lost a reply can always learn what happened. A refused
-// message is never stored and takes no seq.
+// clientMessageId returns the original message. The rate limit is checked
+// before the store is touched, so a refused message is never stored and
+// takes no seq.
 func (s *Service) SendMessage(ctx context.Context, actorID, origin string, in SendMessageInput) (domain.Message, error) {
 	if in.ChannelID == "" {
 		return domain.Message{}, domain.Errorf(domain.KindValidation, "channelId must not be empty")

@@ -1,0 +1,64 @@
+package auth
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/chatd/chat/domain"
+)
+
+const secret = "test-secret-0123456789abcdef"
+
+func TestIssueVerifyRoundTrip(t *testing.T) {
+	j := NewJWT(secret)
+	token, err := j.Issue("u-1", time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := j.Verify(token)
+	if err != nil || sub != "u-1" {
+		t.Fatalf("Verify = %q, %v; want u-1", sub, err)
+	}
+}
+
+func sign(t *testing.T, method jwt.SigningMethod, key any, claims jwt.Claims) string {
+	t.Helper()
+	s, err := jwt.NewWithClaims(method, claims).SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestVerifyRefuses(t *testing.T) {
+	j := NewJWT(secret)
+	future := jwt.NewNumericDate(time.Now().Add(time.Hour))
+	valid := sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.RegisteredClaims{Subject: "u", ExpiresAt: future})
+	parts := strings.Split(valid, ".")
+	tests := map[string]string{
+		"empty":         "",
+		"garbage":       "not-a-jwt",
+		"expired":       sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.RegisteredClaims{Subject: "u", ExpiresAt: jwt.NewNumericDate(time.Now().Add(-time.Minute))}),
+		"wrong secret":  sign(t, jwt.SigningMethodHS256, []byte("another-secret-0123456789"), jwt.RegisteredClaims{Subject: "u", ExpiresAt: future}),
+		"no exp":        sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.RegisteredClaims{Subject: "u"}),
+		"no subject":    sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.RegisteredClaims{ExpiresAt: future}),
+		"alg none":      sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, jwt.RegisteredClaims{Subject: "u", ExpiresAt: future}),
+		"HS512":         sign(t, jwt.SigningMethodHS512, []byte(secret), jwt.RegisteredClaims{Subject: "u", ExpiresAt: future}),
+		"tampered body": parts[0] + "." + strings.TrimRight(parts[1], "=") + "x." + parts[2],
+		"no signature":  parts[0] + "." + parts[1] + ".",
+	}
+	for name, token := range tests {
+		t.Run(name, func(t *testing.T) {
+			sub, err := j.Verify(token)
+			if err == nil {
+				t.Fatalf("Verify accepted %q as %q", name, sub)
+			}
+			if domain.KindOf(err) != domain.KindUnauthorized {
+				t.Fatalf("kind = %v, want unauthorized", domain.KindOf(err))
+			}
+		})
+	}
+}
