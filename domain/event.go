@@ -19,7 +19,7 @@ const (
 type Event struct {
 	Type          EventType
 	ChannelID     string
-	Channel       *Channel // channel_created
+	Channel       *Channel // channel_created (with members); member_joined (LastSeq at the join)
 	Message       *Message // message_created
 	UserID        string   // member_joined, member_left
 	OriginSession string

@@ -81,28 +81,27 @@ const (
 	MaxPageLimit     = 100
 )
 
-// NewPage validates a history request. Zero limit means the default.
-func NewPage(afterSeq, beforeSeq int64, hasAfter, hasBefore bool, limit int) (Page, error) {
-	if hasAfter && hasBefore {
+// NewPage validates a history request. Nil means the field was not given:
+// no cursor reads from the start, no limit means DefaultPageLimit.
+func NewPage(afterSeq, beforeSeq *int64, limit *int) (Page, error) {
+	if afterSeq != nil && beforeSeq != nil {
 		return Page{}, Errorf(KindValidation, "give afterSeq or beforeSeq, not both")
 	}
-	if afterSeq < 0 || beforeSeq < 0 {
-		return Page{}, Errorf(KindValidation, "afterSeq and beforeSeq must not be negative")
+	if (afterSeq != nil && *afterSeq < 0) || (beforeSeq != nil && *beforeSeq < 1) {
+		return Page{}, Errorf(KindValidation, "afterSeq must be at least 0 and beforeSeq at least 1")
 	}
-	if hasBefore && beforeSeq == 0 {
-		return Page{}, Errorf(KindValidation, "beforeSeq must be at least 1")
+	p := Page{Limit: DefaultPageLimit}
+	if limit != nil {
+		if *limit < 1 || *limit > MaxPageLimit {
+			return Page{}, Errorf(KindValidation, "limit must be 1 to %d", MaxPageLimit)
+		}
+		p.Limit = *limit
 	}
-	if limit == 0 {
-		limit = DefaultPageLimit
+	if afterSeq != nil {
+		p.AfterSeq = *afterSeq
 	}
-	if limit < 1 || limit > MaxPageLimit {
-		return Page{}, Errorf(KindValidation, "limit must be 1 to %d", MaxPageLimit)
-	}
-	p := Page{Limit: limit}
-	if hasBefore {
-		p.BeforeSeq = beforeSeq
-	} else {
-		p.AfterSeq = afterSeq
+	if beforeSeq != nil {
+		p.BeforeSeq = *beforeSeq
 	}
 	return p, nil
 }

@@ -49,27 +49,30 @@ func TestValidateClientMessageID(t *testing.T) {
 	}
 }
 
+func ptr[T any](v T) *T { return &v }
+
 func TestNewPage(t *testing.T) {
 	tests := []struct {
-		name                string
-		after, before       int64
-		hasAfter, hasBefore bool
-		limit               int
-		want                Page
-		wantErr             bool
+		name          string
+		after, before *int64
+		limit         *int
+		want          Page
+		wantErr       bool
 	}{
-		{"defaults", 0, 0, false, false, 0, Page{Limit: 50}, false},
-		{"after", 40, 0, true, false, 10, Page{AfterSeq: 40, Limit: 10}, false},
-		{"before", 0, 41, false, true, 100, Page{BeforeSeq: 41, Limit: 100}, false},
-		{"both", 1, 2, true, true, 10, Page{}, true},
-		{"limit 101", 0, 0, false, false, 101, Page{}, true},
-		{"limit negative", 0, 0, false, false, -1, Page{}, true},
-		{"after negative", -1, 0, true, false, 0, Page{}, true},
-		{"before zero", 0, 0, false, true, 0, Page{}, true},
+		{"defaults", nil, nil, nil, Page{Limit: 50}, false},
+		{"after", ptr[int64](40), nil, ptr(10), Page{AfterSeq: 40, Limit: 10}, false},
+		{"after zero", ptr[int64](0), nil, nil, Page{Limit: 50}, false},
+		{"before", nil, ptr[int64](41), ptr(100), Page{BeforeSeq: 41, Limit: 100}, false},
+		{"both", ptr[int64](1), ptr[int64](2), ptr(10), Page{}, true},
+		{"limit 101", nil, nil, ptr(101), Page{}, true},
+		{"limit 0", nil, nil, ptr(0), Page{}, true},
+		{"limit negative", nil, nil, ptr(-1), Page{}, true},
+		{"after negative", ptr[int64](-1), nil, nil, Page{}, true},
+		{"before zero", nil, ptr[int64](0), nil, Page{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := NewPage(tt.after, tt.before, tt.hasAfter, tt.hasBefore, tt.limit)
+			got, err := NewPage(tt.after, tt.before, tt.limit)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}

@@ -83,7 +83,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (domain.User, 
 	}
 	userID, err := s.tokens.Verify(token)
 	if err != nil {
-		return domain.User{}, fmt.Errorf("verify token: %w", domain.ErrUnauthorized)
+		if domain.KindOf(err) != domain.KindUnauthorized {
+			err = fmt.Errorf("%w: %w", err, domain.ErrUnauthorized)
+		}
+		return domain.User{}, fmt.Errorf("verify token: %w", err)
 	}
 	u, err := s.users.User(ctx, userID)
 	if err != nil {

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/chatd/chat/infrastructure/config"
+	"github.com/chatd/chat/infrastructure/postgres"
+	"github.com/chatd/chat/interfaces/ws"
+)
+
+// App is one running chatd: its listener, the WebSocket gateway and the
+// outbox relay, started and stopped in a fixed order.
+type App struct {
+	cfg     config.Config
+	handler http.Handler
+	gateway *ws.Gateway
+	relay   *postgres.OutboxRelay
+	logger  *slog.Logger
+
+	// ready receives the bound address once the listener is open; tests
+	// that listen on port 0 learn the port from it.
+	ready chan string
+}
+
+func newApp(cfg config.Config, handler http.Handler, gateway *ws.Gateway, relay *postgres.OutboxRelay, logger *slog.Logger) *App {
+	return &App{cfg: cfg, handler: handler, gateway: gateway, relay: relay, logger: logger, ready: make(chan string, 1)}
+}
+
+// Run serves until ctx ends, then shuts down gracefully: stop accepting,
+// tell WebSocket clients to reconnect (close 1012), let in-flight requests
+// finish within the shutdown timeout, and stop the relay.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.HTTPAddr, err)
+	}
+	server := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
+	relayDone := make(chan error, 1)
+	go func() { relayDone <- a.relay.Run(relayCtx) }()
+
+	serveDone := make(chan error, 1)
+	go func() { serveDone <- server.Serve(ln) }()
+	a.logger.Info("chatd listening", "addr", ln.Addr().String(), "node", a.cfg.NodeID)
+	a.ready <- ln.Addr().String()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		a.logger.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+	case err := <-serveDone:
+		runErr = fmt.Errorf("serve: %w", err)
+	case err := <-relayDone:
+		runErr = fmt.Errorf("outbox relay: %w", err)
+		relayDone <- err
+	}
+
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	// Hijacked WebSocket connections are not tracked by server.Shutdown, so
+	// the gateway closes them itself while the server stops accepting.
+	shutdownErr := make(chan error, 1)
+	go func() { shutdownErr <- server.Shutdown(shutdownCtx) }()
+	a.gateway.Shutdown(shutdownCtx)
+	if err := <-shutdownErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		a.logger.Warn("HTTP shutdown incomplete", "err", err)
+	}
+	stopRelay()
+	if err := <-relayDone; err != nil && !errors.Is(err, context.Canceled) && runErr == nil {
+		runErr = fmt.Errorf("outbox relay: %w", err)
+	}
+	a.logger.Info("chatd stopped")
+	return runErr
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/wire"
+
+	"github.com/chatd/chat/application/chat"
+	"github.com/chatd/chat/application/identity"
+	"github.com/chatd/chat/infrastructure/auth"
+	"github.com/chatd/chat/infrastructure/config"
+	"github.com/chatd/chat/infrastructure/postgres"
+	"github.com/chatd/chat/infrastructure/ratelimit"
+	"github.com/chatd/chat/infrastructure/system"
+	"github.com/chatd/chat/interfaces/httpapi"
+	"github.com/chatd/chat/interfaces/origin"
+	"github.com/chatd/chat/interfaces/ws"
+)
+
+// outboxPollInterval is how often the relay looks for rows nobody woke it
+// for (rows left by a crash between commit and delivery).
+const outboxPollInterval = 200 * time.Millisecond
+
+// infrastructureSet provides the driven adapters.
+var infrastructureSet = wire.NewSet(
+	provideDB,
+	postgres.NewChatStore,
+	postgres.NewUserStore,
+	provideRelay,
+	provideLimiter,
+	provideJWT,
+	wire.Struct(new(system.Clock)),
+	wire.Struct(new(system.UUIDs)),
+)
+
+// applicationSet provides the use cases.
+var applicationSet = wire.NewSet(
+	chat.NewService,
+	identity.NewService,
+)
+
+// interfacesSet provides the driving adapters.
+var interfacesSet = wire.NewSet(
+	ws.NewHub,
+	provideGateway,
+	provideRouter,
+)
+
+// providerSet is every provider, plus the bindings of concrete adapters to
+// the ports their consumers declare: the one place where layers meet.
+var providerSet = wire.NewSet(
+	infrastructureSet,
+	applicationSet,
+	interfacesSet,
+	wire.Bind(new(chat.Store), new(*postgres.ChatStore)),
+	wire.Bind(new(chat.SendLimiter), new(*ratelimit.PerUser)),
+	wire.Bind(new(identity.UserStore), new(*postgres.UserStore)),
+	wire.Bind(new(identity.Tokens), new(*auth.JWT)),
+	wire.Bind(new(identity.IDGenerator), new(system.UUIDs)),
+	wire.Bind(new(identity.Clock), new(system.Clock)),
+	wire.Bind(new(ws.ChatService), new(*chat.Service)),
+	wire.Bind(new(ws.Authenticator), new(*identity.Service)),
+	wire.Bind(new(postgres.EventSink), new(*ws.Hub)),
+)
+
+func provideDB(ctx context.Context, cfg config.Config, logger *slog.Logger) (*postgres.DB, func(), error) {
+	db, err := postgres.Open(ctx, cfg.DatabaseURL, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, func() {
+		if err := db.Close(); err != nil {
+			logger.Warn("close database", "err", err)
+		}
+	}, nil
+}
+
+func provideRelay(db *postgres.DB, sink postgres.EventSink, logger *slog.Logger) *postgres.OutboxRelay {
+	return postgres.NewOutboxRelay(db, sink, logger, outboxPollInterval)
+}
+
+func provideLimiter(cfg config.Config) *ratelimit.PerUser {
+	return ratelimit.NewPerUser(cfg.SendRate, cfg.SendBurst)
+}
+
+func provideJWT(cfg config.Config) *auth.JWT {
+	return auth.NewJWT(cfg.JWTSecret)
+}
+
+func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, authn ws.Authenticator, logger *slog.Logger) (*ws.Gateway, error) {
+	return ws.NewGateway(ws.Config{
+		NodeID:            cfg.NodeID,
+		AllowedOrigins:    cfg.AllowedOrigins,
+		HeartbeatInterval: cfg.HeartbeatInterval,
+		PresenceTimeout:   cfg.PresenceTimeout,
+	}, hub, chatService, authn, logger)
+}
+
+func provideRouter(cfg config.Config, identityService *identity.Service, gateway *ws.Gateway, db *postgres.DB, logger *slog.Logger) http.Handler {
+	return httpapi.NewRouter(httpapi.Deps{
+		Identity:   identityService,
+		Gateway:    gateway,
+		Checks:     map[string]httpapi.Pinger{"database": db},
+		AdminToken: cfg.AdminToken,
+		NodeID:     cfg.NodeID,
+		Origins:    origin.NewPolicy(cfg.AllowedOrigins),
+		Logger:     logger,
+	})
+}

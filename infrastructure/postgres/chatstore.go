@@ -1,0 +1,183 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/chatd/chat/application/chat"
+	"github.com/chatd/chat/domain"
+)
+
+var _ chat.Store = (*ChatStore)(nil)
+
+// ChatStore keeps channels, memberships and messages. Every method runs in
+// one transaction as the acting user, so row-level security, not this code
+// alone, decides what the user may see and change; every change writes its
+// outbox event in the same transaction and wakes the relay after commit.
+type ChatStore struct {
+	db *DB
+}
+
+// NewChatStore returns a store over db.
+func NewChatStore(db *DB) *ChatStore {
+	return &ChatStore{db: db}
+}
+
+// CreateChannel creates a channel through chat_create_channel, the only way
+// chat_app can add people other than itself to a channel (see the
+// migration for why), then reads it back as the actor.
+func (s *ChatStore) CreateChannel(ctx context.Context, actorID string, spec domain.NewChannelSpec, members []string, origin string) (domain.Channel, bool, error) {
+	var ch domain.Channel
+	var created bool
+	err := s.db.inUserTx(ctx, actorID, func(tx *gorm.DB) (bool, error) {
+		var res struct {
+			ChannelID string `gorm:"column:out_channel_id"`
+			Created   bool   `gorm:"column:out_created"`
+			// User ids cannot contain spaces (a CHECK on users.id), so a
+			// space-joined list round-trips without an array scanner.
+			Readded string `gorm:"column:out_readded"`
+		}
+		err := tx.Raw("SELECT out_channel_id, out_created, array_to_string(out_readded, ' ') AS out_readded FROM chat_create_channel(?, ?, ?::text[])",
+			string(spec.Type), spec.Name, textArray(members)).Scan(&res).Error
+		if err != nil {
+			if pgCode(err) == codeNoDataFound {
+				return false, domain.ErrUserNotFound
+			}
+			return false, err
+		}
+		created = res.Created
+		row, found, err := selectChannel(tx, res.ChannelID, false)
+		if err != nil {
+			return false, err
+		}
+		if !found {
+			return false, fmt.Errorf("channel %s vanished after creation", res.ChannelID)
+		}
+		memberIDs, err := channelMembers(tx, row.ID)
+		if err != nil {
+			return false, err
+		}
+		ch = row.domain(memberIDs)
+		if !created {
+			// Members of the pair who had left and are back are announced
+			// like a join, so their connections subscribe again.
+			readded := strings.Fields(res.Readded)
+			for _, userID := range readded {
+				event := domain.Event{Type: domain.EventMemberJoined, ChannelID: ch.ID, Channel: &ch, UserID: userID, OriginSession: origin}
+				if err := writeOutbox(tx, actorID, event); err != nil {
+					return false, err
+				}
+			}
+			return len(readded) > 0, nil
+		}
+		event := domain.Event{Type: domain.EventChannelCreated, ChannelID: ch.ID, Channel: &ch, OriginSession: origin}
+		return true, writeOutbox(tx, actorID, event)
+	})
+	if err != nil {
+		return domain.Channel{}, false, classify("create channel", err)
+	}
+	return ch, created, nil
+}
+
+// Channel returns a channel with its members; a channel the actor cannot
+// see is not found, a group it is not in is forbidden.
+func (s *ChatStore) Channel(ctx context.Context, actorID, channelID string) (domain.Channel, error) {
+	id, err := parseChannelID(channelID)
+	if err != nil {
+		return domain.Channel{}, err
+	}
+	var ch domain.Channel
+	err = s.db.inUserTx(ctx, actorID, func(tx *gorm.DB) (bool, error) {
+		row, err := memberChannel(tx, id, false)
+		if err != nil {
+			return false, err
+		}
+		memberIDs, err := channelMembers(tx, id)
+		if err != nil {
+			return false, err
+		}
+		ch = row.domain(memberIDs)
+		return false, nil
+	})
+	if err != nil {
+		return domain.Channel{}, classify("get channel", err)
+	}
+	return ch, nil
+}
+
+// Channels lists the actor's channels, oldest first, without members.
+func (s *ChatStore) Channels(ctx context.Context, actorID string) ([]domain.Channel, error) {
+	var rows []channelRow
+	err := s.db.inUserTx(ctx, actorID, func(tx *gorm.DB) (bool, error) {
+		return false, tx.Raw(`SELECT c.id, c.type, c.name, c.last_seq, c.member_count, c.created_at
+			FROM channels c JOIN memberships m ON m.channel_id = c.id
+			WHERE m.user_id = chat_current_user()
+			ORDER BY c.created_at, c.id`).Scan(&rows).Error
+	})
+	if err != nil {
+		return nil, classify("list channels", err)
+	}
+	chs := make([]domain.Channel, 0, len(rows))
+	for _, r := range rows {
+		chs = append(chs, r.domain(nil))
+	}
+	return chs, nil
+}
+
+// selectChannel reads a channel the actor can see. With lock it takes the
+// row lock that serialises every change of the channel (seq, membership,
+// outbox order): FOR NO KEY UPDATE, the lock UPDATE itself takes, which
+// unlike FOR UPDATE does not block inserts that merely reference the row.
+func selectChannel(tx *gorm.DB, id string, lock bool) (channelRow, bool, error) {
+	query := "SELECT " + channelColumns + " FROM channels WHERE id = ?::uuid"
+	if lock {
+		query += " FOR NO KEY UPDATE"
+	}
+	var row channelRow
+	res := tx.Raw(query, id).Scan(&row)
+	if res.Error != nil {
+		return channelRow{}, false, fmt.Errorf("read channel: %w", res.Error)
+	}
+	return row, res.RowsAffected > 0, nil
+}
+
+// memberChannel reads a channel the actor is a member of: invisible is
+// domain.ErrChannelNotFound, visible but not joined is domain.ErrNotMember.
+func memberChannel(tx *gorm.DB, id string, lock bool) (channelRow, error) {
+	row, found, err := selectChannel(tx, id, lock)
+	if err != nil {
+		return channelRow{}, err
+	}
+	if !found {
+		return channelRow{}, domain.ErrChannelNotFound
+	}
+	member, err := isMember(tx, id)
+	if err != nil {
+		return channelRow{}, err
+	}
+	if !member {
+		return channelRow{}, domain.ErrNotMember
+	}
+	return row, nil
+}
+
+func isMember(tx *gorm.DB, id string) (bool, error) {
+	var member bool
+	if err := tx.Raw("SELECT chat_is_member(?::uuid)", id).Scan(&member).Error; err != nil {
+		return false, fmt.Errorf("check membership: %w", err)
+	}
+	return member, nil
+}
+
+func channelMembers(tx *gorm.DB, id string) ([]string, error) {
+	members := []string{}
+	err := tx.Raw("SELECT user_id FROM memberships WHERE channel_id = ?::uuid ORDER BY joined_at, user_id", id).
+		Scan(&members).Error
+	if err != nil {
+		return nil, fmt.Errorf("read members: %w", err)
+	}
+	return members, nil
+}

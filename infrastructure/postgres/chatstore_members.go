@@ -1,0 +1,150 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/chatd/chat/domain"
+)
+
+// Join makes actorID a member of a channel and returns the channel with its
+// members. A group is joined under its row lock, so the 50-member limit
+// holds against concurrent joiners. A direct channel is invisible to
+// everyone but its members, so one of its pair who left can only be told
+// apart from a stranger by chat_may_join; everybody else gets not found.
+func (s *ChatStore) Join(ctx context.Context, actorID, channelID, origin string) (domain.Channel, bool, error) {
+	id, err := parseChannelID(channelID)
+	if err != nil {
+		return domain.Channel{}, false, err
+	}
+	var ch domain.Channel
+	var joined bool
+	err = s.db.inUserTx(ctx, actorID, func(tx *gorm.DB) (bool, error) {
+		row, found, err := selectChannel(tx, id, true)
+		if err != nil {
+			return false, err
+		}
+		if found {
+			joined, err = joinVisible(tx, row, actorID)
+		} else {
+			joined, err = rejoinDirect(tx, id, actorID)
+		}
+		if err != nil {
+			return false, err
+		}
+		// Read again: the insert changed member_count, and a rejoined
+		// direct channel has only now become visible.
+		if row, err = memberChannel(tx, id, true); err != nil {
+			return false, err
+		}
+		memberIDs, err := channelMembers(tx, id)
+		if err != nil {
+			return false, err
+		}
+		ch = row.domain(memberIDs)
+		if !joined {
+			return false, nil
+		}
+		event := domain.Event{Type: domain.EventMemberJoined, ChannelID: id, Channel: &ch, UserID: actorID, OriginSession: origin}
+		return true, writeOutbox(tx, actorID, event)
+	})
+	if err != nil {
+		return domain.Channel{}, false, classify("join channel", err)
+	}
+	return ch, joined, nil
+}
+
+// joinVisible joins a channel the actor can see and holds locked.
+func joinVisible(tx *gorm.DB, row channelRow, actorID string) (bool, error) {
+	member, err := isMember(tx, row.ID)
+	if err != nil || member {
+		return false, err
+	}
+	if domain.ChannelType(row.Type) != domain.ChannelGroup {
+		// Unreachable while the policies hide direct channels from
+		// non-members; kept so a policy change fails closed.
+		return false, domain.ErrDirectJoin
+	}
+	if row.MemberCount >= domain.MaxGroupMembers {
+		return false, domain.ErrChannelFull
+	}
+	if err := tx.Exec("INSERT INTO memberships (channel_id, user_id) VALUES (?::uuid, ?)", row.ID, actorID).Error; err != nil {
+		return false, fmt.Errorf("insert membership: %w", err)
+	}
+	return true, nil
+}
+
+// rejoinDirect lets one of a direct channel's pair back in. The insert
+// itself locks the channel row (the member_count trigger updates it), and
+// ON CONFLICT makes a concurrent second join of the same user a no-op.
+func rejoinDirect(tx *gorm.DB, id, actorID string) (bool, error) {
+	var mayJoin bool
+	if err := tx.Raw("SELECT chat_may_join(?::uuid)", id).Scan(&mayJoin).Error; err != nil {
+		return false, fmt.Errorf("check direct pair: %w", err)
+	}
+	if !mayJoin {
+		return false, domain.ErrChannelNotFound
+	}
+	res := tx.Exec("INSERT INTO memberships (channel_id, user_id) VALUES (?::uuid, ?) ON CONFLICT DO NOTHING", id, actorID)
+	if res.Error != nil {
+		return false, fmt.Errorf("insert membership: %w", res.Error)
+	}
+	return res.RowsAffected > 0, nil
+}
+
+// Leave ends actorID's membership. The channel row lock orders the
+// member_left event after every message the actor sent before leaving.
+func (s *ChatStore) Leave(ctx context.Context, actorID, channelID, origin string) error {
+	id, err := parseChannelID(channelID)
+	if err != nil {
+		return err
+	}
+	err = s.db.inUserTx(ctx, actorID, func(tx *gorm.DB) (bool, error) {
+		if _, err := memberChannel(tx, id, true); err != nil {
+			return false, err
+		}
+		res := tx.Exec("DELETE FROM memberships WHERE channel_id = ?::uuid AND user_id = ?", id, actorID)
+		if res.Error != nil {
+			return false, fmt.Errorf("delete membership: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return false, domain.ErrNotMember
+		}
+		event := domain.Event{Type: domain.EventMemberLeft, ChannelID: id, UserID: actorID, OriginSession: origin}
+		return true, writeOutbox(tx, actorID, event)
+	})
+	if err != nil {
+		return classify("leave channel", err)
+	}
+	return nil
+}
+
+// UsersSharingChannel returns those of ids the actor may see. The users
+// policy does the filtering: the actor and whoever shares a channel with it.
+func (s *ChatStore) UsersSharingChannel(ctx context.Context, actorID string, ids []string) ([]domain.User, error) {
+	users := []domain.User{}
+	if len(ids) == 0 {
+		return users, nil
+	}
+	var rows []userRow
+	err := s.db.inUserTx(ctx, actorID, func(tx *gorm.DB) (bool, error) {
+		return false, tx.Raw("SELECT id, name, created_at FROM users WHERE id = ANY (?::text[])", textArray(ids)).
+			Scan(&rows).Error
+	})
+	if err != nil {
+		return nil, classify("look up users", err)
+	}
+	byID := make(map[string]domain.User, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r.domain()
+	}
+	for _, id := range ids {
+		if u, ok := byID[id]; ok {
+			users = append(users, u)
+			delete(byID, id)
+		}
+	}
+	return users, nil
+}

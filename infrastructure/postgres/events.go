@@ -1,0 +1,90 @@
+package postgres
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/chatd/chat/domain"
+)
+
+// eventJSON is the outbox encoding of a domain.Event. It is a format of its
+// own, not the wire protocol: it carries what delivery needs (the channel's
+// members for channel_created, the whole message for message_created) and
+// may gain fields without breaking rows written by an older node.
+type eventJSON struct {
+	Type          domain.EventType `json:"type"`
+	ChannelID     string           `json:"channelId"`
+	OriginSession string           `json:"originSession,omitempty"`
+	Channel       *channelJSON     `json:"channel,omitempty"`
+	Message       *messageJSON     `json:"message,omitempty"`
+	UserID        string           `json:"userId,omitempty"`
+}
+
+type channelJSON struct {
+	ID        string             `json:"id"`
+	Type      domain.ChannelType `json:"type"`
+	Name      string             `json:"name,omitempty"`
+	MemberIDs []string           `json:"memberIds"`
+	LastSeq   int64              `json:"lastSeq"`
+	CreatedAt time.Time          `json:"createdAt"`
+}
+
+type messageJSON struct {
+	ID              string               `json:"id"`
+	ChannelID       string               `json:"channelId"`
+	SenderID        string               `json:"senderId"`
+	ClientMessageID string               `json:"clientMessageId"`
+	Body            string               `json:"body"`
+	Seq             int64                `json:"seq"`
+	Status          domain.MessageStatus `json:"status"`
+	CreatedAt       time.Time            `json:"createdAt"`
+}
+
+// EncodeEvent turns an event into the JSON stored in the outbox's event
+// column. Other adapters (a broker relay) reuse it so every hop speaks the
+// same encoding.
+func EncodeEvent(e domain.Event) ([]byte, error) {
+	out := eventJSON{Type: e.Type, ChannelID: e.ChannelID, OriginSession: e.OriginSession, UserID: e.UserID}
+	if c := e.Channel; c != nil {
+		members := c.MemberIDs
+		if members == nil {
+			members = []string{}
+		}
+		out.Channel = &channelJSON{ID: c.ID, Type: c.Type, Name: c.Name, MemberIDs: members,
+			LastSeq: c.LastSeq, CreatedAt: c.CreatedAt.UTC()}
+	}
+	if m := e.Message; m != nil {
+		out.Message = &messageJSON{ID: m.ID, ChannelID: m.ChannelID, SenderID: m.SenderID,
+			ClientMessageID: m.ClientMessageID, Body: m.Body, Seq: m.Seq, Status: m.Status,
+			CreatedAt: m.CreatedAt.UTC()}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s event: %w", e.Type, err)
+	}
+	return b, nil
+}
+
+// DecodeEvent is the inverse of EncodeEvent. It refuses an event without a
+// type or channel, which no writer produces.
+func DecodeEvent(data []byte) (domain.Event, error) {
+	var in eventJSON
+	if err := json.Unmarshal(data, &in); err != nil {
+		return domain.Event{}, fmt.Errorf("decode event: %w", err)
+	}
+	if in.Type == "" || in.ChannelID == "" {
+		return domain.Event{}, fmt.Errorf("decode event: type and channelId are required")
+	}
+	e := domain.Event{Type: in.Type, ChannelID: in.ChannelID, OriginSession: in.OriginSession, UserID: in.UserID}
+	if c := in.Channel; c != nil {
+		e.Channel = &domain.Channel{ID: c.ID, Type: c.Type, Name: c.Name, MemberIDs: c.MemberIDs,
+			LastSeq: c.LastSeq, CreatedAt: c.CreatedAt.UTC()}
+	}
+	if m := in.Message; m != nil {
+		e.Message = &domain.Message{ID: m.ID, ChannelID: m.ChannelID, SenderID: m.SenderID,
+			ClientMessageID: m.ClientMessageID, Body: m.Body, Seq: m.Seq, Status: m.Status,
+			CreatedAt: m.CreatedAt.UTC()}
+	}
+	return e, nil
+}

@@ -1,0 +1,150 @@
+package postgres
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// TestRowLevelSecurity checks the policies in the database itself, past the
+// store: a raw connection acting as chat_app for user A, the way any bug in
+// a handler would reach the tables.
+func TestRowLevelSecurity(t *testing.T) {
+	t.Parallel()
+	db, url := openTestDB(t)
+	store := NewChatStore(db)
+	users := newUsers(t, db, 4)
+	a, b, c, d := users[0], users[1], users[2], users[3]
+
+	own := newGroup(t, store, a, b)    // A is in
+	ab := newDirect(t, store, a, b)    // A is in
+	bc := newDirect(t, store, b, c)    // A is not; invisible
+	others := newGroup(t, store, b, c) // A is not; visible (groups are)
+	send(t, store, a, own.ID, "a in own")
+	send(t, store, b, bc.ID, "b to c")
+	send(t, store, b, others.ID, "b in g")
+
+	ctx := testContext(t)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	for _, q := range []string{"SET ROLE chat_app", "SELECT set_config('app.user_id', '" + a + "', false)"} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+
+	queryStrings := func(t *testing.T, q string, args ...any) []string {
+		t.Helper()
+		rows, err := conn.Query(ctx, q, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return out
+	}
+	// refused runs a statement that must fail with SQLSTATE code and, if
+	// text is set, a message containing it.
+	refused := func(t *testing.T, code, text, q string, args ...any) {
+		t.Helper()
+		_, err := conn.Exec(ctx, q, args...)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) {
+			t.Fatalf("%s: got %v, want SQLSTATE %s", q, err, code)
+		}
+		if pgErr.Code != code || !strings.Contains(pgErr.Message, text) {
+			t.Fatalf("%s: got %s %q, want %s containing %q", q, pgErr.Code, pgErr.Message, code, text)
+		}
+	}
+	const rlsViolation, denied = "42501", "42501"
+
+	t.Run("reads only messages of her channels", func(t *testing.T) {
+		got := queryStrings(t, "SELECT body FROM messages")
+		if len(got) != 1 || got[0] != "a in own" {
+			t.Fatalf("SELECT messages = %q, want only %q", got, "a in own")
+		}
+	})
+	t.Run("cannot see the direct channel of others", func(t *testing.T) {
+		if got := queryStrings(t, "SELECT id::text FROM channels WHERE id = $1", bc.ID); len(got) != 0 {
+			t.Fatalf("sees %v", got)
+		}
+		if got := queryStrings(t, "SELECT user_id FROM memberships WHERE channel_id = $1", bc.ID); len(got) != 0 {
+			t.Fatalf("sees members %v", got)
+		}
+	})
+	t.Run("sees only users she shares a channel with", func(t *testing.T) {
+		got := queryStrings(t, "SELECT id FROM users WHERE id = ANY($1) ORDER BY id", []string{a, b, c, d})
+		want := []string{a, b}
+		if a > b {
+			want = []string{b, a}
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("users = %v, want %v", got, want)
+		}
+	})
+	t.Run("cannot post into a channel she is not in", func(t *testing.T) {
+		refused(t, rlsViolation, "row-level security",
+			"INSERT INTO messages (channel_id, seq, sender_id, client_message_id, body, status) VALUES ($1, 99, $2, 'x', 'hi', 'sent')",
+			others.ID, a)
+	})
+	t.Run("cannot post as someone else", func(t *testing.T) {
+		refused(t, rlsViolation, "row-level security",
+			"INSERT INTO messages (channel_id, seq, sender_id, client_message_id, body, status) VALUES ($1, 99, $2, 'x', 'hi', 'sent')",
+			own.ID, b)
+	})
+	t.Run("cannot edit or delete messages", func(t *testing.T) {
+		refused(t, denied, "permission denied", "DELETE FROM messages WHERE channel_id = $1", own.ID)
+		refused(t, denied, "permission denied", "UPDATE messages SET body = 'edited' WHERE channel_id = $1", own.ID)
+	})
+	t.Run("cannot read the outbox or write events of others", func(t *testing.T) {
+		refused(t, denied, "permission denied", "SELECT count(*) FROM outbox")
+		refused(t, rlsViolation, "row-level security",
+			"INSERT INTO outbox (channel_id, actor_id, event) VALUES ($1, $2, '{}')", own.ID, b)
+	})
+	t.Run("cannot add other people to channels", func(t *testing.T) {
+		refused(t, rlsViolation, "row-level security",
+			"INSERT INTO memberships (channel_id, user_id) VALUES ($1, $2)", ab.ID, d)
+		refused(t, rlsViolation, "row-level security",
+			"INSERT INTO memberships (channel_id, user_id) VALUES ($1, $2)", others.ID, d)
+		refused(t, rlsViolation, "row-level security",
+			"INSERT INTO memberships (channel_id, user_id) VALUES ($1, $2)", own.ID, d)
+		refused(t, rlsViolation, "row-level security",
+			"INSERT INTO memberships (channel_id, user_id) VALUES ($1, $2)", bc.ID, a)
+	})
+	t.Run("cannot create a channel without herself", func(t *testing.T) {
+		refused(t, denied, "acting user must be a member",
+			"SELECT * FROM chat_create_channel('group', 'x', $1)", []string{b, c})
+	})
+	t.Run("cannot remove others", func(t *testing.T) {
+		tag, err := conn.Exec(ctx, "DELETE FROM memberships WHERE channel_id = $1 AND user_id = $2", own.ID, b)
+		if err != nil || tag.RowsAffected() != 0 {
+			t.Fatalf("deleted %d rows (err %v), want 0", tag.RowsAffected(), err)
+		}
+	})
+	t.Run("cannot create channels or change counters directly", func(t *testing.T) {
+		refused(t, denied, "permission denied", "INSERT INTO channels (type, name, created_at) VALUES ('group', 'x', now())")
+		refused(t, denied, "permission denied", "UPDATE channels SET member_count = 0 WHERE id = $1", own.ID)
+		// A group she is not in is visible (to join it) but not hers to change.
+		refused(t, rlsViolation, "row-level security", "UPDATE channels SET last_seq = 0 WHERE id = $1", others.ID)
+	})
+	t.Run("no acting user sees nothing", func(t *testing.T) {
+		if _, err := conn.Exec(ctx, "SELECT set_config('app.user_id', '', false)"); err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Exec(ctx, "SELECT set_config('app.user_id', $1, false)", a)
+		if got := queryStrings(t, "SELECT body FROM messages"); len(got) != 0 {
+			t.Fatalf("sees %v", got)
+		}
+		if got := queryStrings(t, "SELECT id FROM users"); len(got) != 0 {
+			t.Fatalf("sees users %v", got)
+		}
+	})
+}

@@ -1,0 +1,74 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/chatd/chat/domain"
+	"github.com/chatd/chat/interfaces/protocol"
+)
+
+// maxBodyBytes bounds admin request bodies; none needs more.
+const maxBodyBytes = 64 << 10
+
+// ErrorBody is the JSON shape of every REST error.
+type ErrorBody struct {
+	Code    string `json:"code" example:"validation_failed"`
+	Message string `json:"message" example:"name must be 1 to 100 characters and not blank"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to do
+}
+
+// writeError maps err to its protocol code and HTTP status in the one
+// shared table, and logs it when it is the server's fault.
+func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	code := protocol.ErrorCode(err)
+	status := protocol.HTTPStatus(code)
+	if status >= 500 {
+		logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, status, ErrorBody{Code: code, Message: domain.MessageOf(err)})
+}
+
+// decodeJSON reads a request body strictly: one JSON object of known
+// fields, at most maxBodyBytes. Anything else is a bad_request.
+func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return badRequest(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return domain.Errorf(domain.KindBadRequest, "request body must hold one JSON object")
+	}
+	return nil
+}
+
+func badRequest(err error) error {
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.Is(err, io.EOF):
+		return domain.Errorf(domain.KindBadRequest, "request body is empty")
+	case errors.As(err, &syntax):
+		return domain.Errorf(domain.KindBadRequest, "request body is not valid JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typeErr):
+		return domain.Errorf(domain.KindBadRequest, "field %q must be %s", typeErr.Field, typeErr.Type)
+	case errors.As(err, &tooBig):
+		return domain.Errorf(domain.KindBadRequest, "request body exceeds %d bytes", maxBodyBytes)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return domain.Errorf(domain.KindBadRequest, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return domain.Errorf(domain.KindBadRequest, "%s", fmt.Sprint("malformed request body: ", err))
+}

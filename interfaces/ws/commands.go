@@ -1,0 +1,83 @@
+package ws
+
+import (
+	"context"
+
+	"github.com/chatd/chat/application/chat"
+	"github.com/chatd/chat/domain"
+	"github.com/chatd/chat/interfaces/protocol"
+)
+
+// commands runs decoded commands against the use cases on behalf of one
+// session and keeps the session's subscriptions in step with the replies.
+type commands struct {
+	chat ChatService
+	hub  *Hub
+}
+
+// run executes one command and returns the reply type and payload. Each
+// reply is built from what the use case returned after its commit, so a
+// reply never announces something that could still roll back.
+func (c *commands) run(ctx context.Context, s *session, cmd protocol.Command) (string, any, error) {
+	actor := s.user.ID
+	switch p := cmd.Payload.(type) {
+	case protocol.CreateChannel:
+		ch, _, err := c.chat.CreateChannel(ctx, actor, s.id, chat.CreateChannelInput{Type: p.ChannelType, Name: p.Name, MemberIDs: p.MemberIDs})
+		if err != nil {
+			return "", nil, err
+		}
+		c.hub.subscribe(s, ch.ID, ch.LastSeq)
+		return protocol.TypeChannelCreated, protocol.NewChannelCreated(ch), nil
+
+	case protocol.SendMessage:
+		msg, err := c.chat.SendMessage(ctx, actor, s.id, chat.SendMessageInput{ChannelID: p.ChannelID, Body: p.Body, ClientMessageID: p.ClientMessageID})
+		if err != nil {
+			return "", nil, err
+		}
+		c.hub.recordSent(s, msg.ChannelID, msg.Seq)
+		return protocol.TypeMessageSent, protocol.NewMessageSent(msg), nil
+
+	case protocol.GetMessages:
+		page, err := domain.NewPage(p.AfterSeq, p.BeforeSeq, p.Limit)
+		if err != nil {
+			return "", nil, err
+		}
+		msgs, more, err := c.chat.Messages(ctx, actor, p.ChannelID, page)
+		if err != nil {
+			return "", nil, err
+		}
+		return protocol.TypeMessages, protocol.NewMessages(p.ChannelID, msgs, more), nil
+
+	case protocol.GetChannel:
+		ch, err := c.chat.Channel(ctx, actor, p.ChannelID)
+		if err != nil {
+			return "", nil, err
+		}
+		return protocol.TypeChannel, protocol.NewChannel(ch), nil
+
+	case protocol.GetUsers:
+		users, err := c.chat.Users(ctx, actor, p.UserIDs)
+		if err != nil {
+			return "", nil, err
+		}
+		return protocol.TypeUsers, protocol.NewUsers(users), nil
+
+	case protocol.JoinChannel:
+		ch, err := c.chat.Join(ctx, actor, s.id, p.ChannelID)
+		if err != nil {
+			return "", nil, err
+		}
+		c.hub.subscribe(s, ch.ID, ch.LastSeq)
+		return protocol.TypeChannelJoined, protocol.ChannelJoined{ChannelID: ch.ID, LastSeq: ch.LastSeq}, nil
+
+	case protocol.LeaveChannel:
+		if err := c.chat.Leave(ctx, actor, s.id, p.ChannelID); err != nil {
+			return "", nil, err
+		}
+		c.hub.unsubscribeUser(actor, p.ChannelID)
+		return protocol.TypeChannelLeft, protocol.ChannelLeft{ChannelID: p.ChannelID}, nil
+	}
+	// heartbeat and get_presence decode but have no use case yet.
+	return "", nil, domain.Errorf(domain.KindBadRequest, "%s is not supported yet", cmd.Type)
+}
+

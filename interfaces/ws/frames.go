@@ -1,0 +1,73 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/coder/websocket"
+
+	"github.com/chatd/chat/domain"
+	"github.com/chatd/chat/interfaces/protocol"
+)
+
+// frames turns client frames into commands and their outcomes into reply
+// frames. A frame that cannot be decoded gets a bad_request reply and the
+// connection keeps reading.
+type frames struct {
+	commands *commands
+	hub      *Hub
+	log      *slog.Logger
+}
+
+// handle is the session's frameHandler.
+func (f *frames) handle(ctx context.Context, s *session, typ websocket.MessageType, data []byte) {
+	if typ != websocket.MessageText {
+		f.replyError(ctx, s, "", "", domain.Errorf(domain.KindBadRequest, "frames must be JSON text messages"))
+		return
+	}
+	cmd, err := protocol.Decode(data)
+	if err != nil {
+		var de *protocol.DecodeError
+		if errors.As(err, &de) {
+			f.replyError(ctx, s, de.RequestID, de.Type, err)
+		} else {
+			f.replyError(ctx, s, "", "", err)
+		}
+		return
+	}
+	replyType, payload, err := f.commands.run(ctx, s, cmd)
+	if err != nil {
+		f.replyError(ctx, s, cmd.RequestID, cmd.Type, err)
+		return
+	}
+	f.send(ctx, s, replyType, cmd.RequestID, payload)
+}
+
+// replyError answers a failed command with an error frame whose code comes
+// from the one kind-to-code table. Internal errors are logged here, once,
+// and reach the client only as a generic message.
+func (f *frames) replyError(ctx context.Context, s *session, requestID, command string, err error) {
+	code := protocol.ErrorCode(err)
+	message := domain.MessageOf(err)
+	if code == protocol.CodeInternal {
+		message = "internal error"
+		f.log.ErrorContext(ctx, "command failed", "user", s.user.ID, "session", s.id, "command", command, "requestId", requestID, "err", err)
+	} else if protocol.HTTPStatus(code) >= 500 {
+		f.log.WarnContext(ctx, "command failed", "user", s.user.ID, "session", s.id, "command", command, "requestId", requestID, "code", code, "err", err)
+	}
+	f.send(ctx, s, protocol.TypeError, requestID, protocol.Error{Code: code, Message: message, Command: command})
+}
+
+// send queues a reply. A reply that does not fit closes the session like
+// any slow consumer: the client is not reading.
+func (f *frames) send(ctx context.Context, s *session, typ, requestID string, payload any) {
+	frame, err := protocol.Encode(typ, requestID, payload)
+	if err != nil {
+		f.log.ErrorContext(ctx, "encode reply", "user", s.user.ID, "session", s.id, "type", typ, "err", err)
+		return
+	}
+	if !s.enqueue(frame) {
+		f.hub.drop(s, protocol.CloseSlowConsumer, slowConsumerReason)
+	}
+}

@@ -1,0 +1,181 @@
+package ws
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/coder/websocket"
+
+	"github.com/chatd/chat/domain"
+	"github.com/chatd/chat/interfaces/origin"
+	"github.com/chatd/chat/interfaces/protocol"
+)
+
+var errOriginRefused = domain.Errorf(domain.KindForbidden, "origin not allowed")
+
+const restartReason = "service restart, reconnect"
+
+// Gateway is the http.Handler of GET /ws. Every refusal (bad origin, bad
+// token, shutdown) happens before the upgrade as a JSON HTTP error, so
+// clients can tell "fix your credentials" from "try again".
+type Gateway struct {
+	cfg     Config
+	hub     *Hub
+	chat    ChatService
+	auth    Authenticator
+	log     *slog.Logger
+	frames  *frames
+	origins *origin.Policy
+
+	mu       sync.Mutex
+	closed   bool
+	sessions map[*session]struct{}
+	wg       sync.WaitGroup
+}
+
+// NewGateway builds the gateway. It fails on an invalid origin pattern.
+func NewGateway(cfg Config, hub *Hub, chat ChatService, auth Authenticator, log *slog.Logger) (*Gateway, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("websocket gateway config: %w", err)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Gateway{
+		cfg:      cfg,
+		hub:      hub,
+		chat:     chat,
+		auth:     auth,
+		log:      log,
+		frames:   &frames{commands: &commands{chat: chat, hub: hub}, hub: hub, log: log},
+		origins:  origin.NewPolicy(cfg.AllowedOrigins),
+		sessions: make(map[*session]struct{}),
+	}, nil
+}
+
+// ServeHTTP checks origin and token, subscribes the new session, upgrades,
+// sends ready and then serves the connection until it ends.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	// Before the token: a cross-site page is refused without a database
+	// lookup. A request without Origin is not from a browser page.
+	if !g.origins.Allowed(r.Header.Get("Origin"), r.Host) {
+		writeHTTPError(ctx, w, g.log, errOriginRefused)
+		return
+	}
+	token, err := bearerToken(r)
+	if err != nil {
+		writeHTTPError(ctx, w, g.log, err)
+		return
+	}
+	user, err := g.auth.Authenticate(ctx, token)
+	if err != nil {
+		writeHTTPError(ctx, w, g.log, err)
+		return
+	}
+	s := newSession(user, g.cfg.QueueSize)
+	if !g.track(s) {
+		respondError(w, protocol.HTTPStatus(protocol.CodeUnavailable), httpError{Code: protocol.CodeUnavailable, Message: "server is shutting down; reconnect"})
+		return
+	}
+	defer g.untrack(s)
+
+	// Register before reading the channel list: an event committed after
+	// the read is then collected by the hub instead of being lost.
+	g.hub.register(s)
+	defer g.hub.remove(s)
+	channels, err := g.chat.Channels(ctx, user.ID)
+	if err != nil {
+		writeHTTPError(ctx, w, g.log, fmt.Errorf("connect %s: %w", user.ID, err))
+		return
+	}
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		InsecureSkipVerify: true, // the origin policy has decided already
+		CompressionMode:    websocket.CompressionDisabled,
+	})
+	if err != nil {
+		// Accept has written the HTTP error (not a WebSocket request).
+		g.log.DebugContext(ctx, "websocket upgrade failed", "user", user.ID, "err", err)
+		return
+	}
+	conn.SetReadLimit(protocol.MaxFrameBytes)
+	s.attach(conn)
+	g.hub.activate(s, channels, g.ready(s))
+	g.log.DebugContext(ctx, "session opened", "session", s.id, "user", user.ID, "channels", len(channels))
+	s.serve(ctx, conn, g.cfg.WriteTimeout, g.frames.handle, g.log)
+	g.log.DebugContext(ctx, "session closed", "session", s.id, "user", user.ID, "code", int(s.closeCode))
+}
+
+// ready builds the session's first frame from the channels it is
+// subscribed to.
+func (g *Gateway) ready(s *session) func([]domain.Channel) ([]byte, error) {
+	return func(channels []domain.Channel) ([]byte, error) {
+		list := make([]protocol.ReadyChannel, 0, len(channels))
+		for _, ch := range channels {
+			list = append(list, protocol.NewReadyChannel(ch))
+		}
+		return protocol.Encode(protocol.TypeReady, "", protocol.Ready{
+			UserID:              s.user.ID,
+			SessionID:           s.id,
+			NodeID:              g.cfg.NodeID,
+			HeartbeatIntervalMs: g.cfg.HeartbeatInterval.Milliseconds(),
+			PresenceTimeoutMs:   g.cfg.PresenceTimeout.Milliseconds(),
+			Channels:            list,
+		})
+	}
+}
+
+// Shutdown stops accepting connections (later requests get 503), closes
+// every session with 1012 so clients reconnect elsewhere, and waits for
+// them to finish or for ctx. Sessions still open when ctx ends are dropped
+// without a close handshake.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.mu.Lock()
+	g.closed = true
+	sessions := make([]*session, 0, len(g.sessions))
+	for s := range g.sessions {
+		sessions = append(sessions, s)
+	}
+	g.mu.Unlock()
+
+	for _, s := range sessions {
+		s.close(protocol.CloseServiceRestart, restartReason)
+	}
+	done := make(chan struct{})
+	go func() {
+		g.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, s := range sessions {
+			s.abort()
+		}
+		return fmt.Errorf("close %d websocket sessions: %w", len(sessions), ctx.Err())
+	}
+}
+
+// track counts a new session unless shutdown has begun.
+func (g *Gateway) track(s *session) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	g.sessions[s] = struct{}{}
+	g.wg.Add(1)
+	return true
+}
+
+func (g *Gateway) untrack(s *session) {
+	g.mu.Lock()
+	delete(g.sessions, s)
+	g.mu.Unlock()
+	g.wg.Done()
+}

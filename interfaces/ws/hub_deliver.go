@@ -1,0 +1,165 @@
+package ws
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/chatd/chat/domain"
+	"github.com/chatd/chat/interfaces/protocol"
+)
+
+// Deliver pushes committed events to the live sessions of this node. The
+// outbox relay calls it after commit, in commit order (so in seq order per
+// channel). It only enqueues: a session whose queue is full is closed with
+// 4008 instead of slowing the others. Safe for concurrent use; events of
+// one channel must still come from one caller at a time to keep their
+// order.
+func (h *Hub) Deliver(ctx context.Context, events []domain.Event) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("deliver %d events: %w", len(events), err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, ev := range events {
+		for s := range h.joining {
+			if len(s.backlog) >= maxBacklog {
+				h.dropLocked(s, protocol.CloseSlowConsumer, slowConsumerReason)
+				continue
+			}
+			s.backlog = append(s.backlog, ev)
+		}
+		h.route(ev, nil)
+	}
+	return nil
+}
+
+// route applies one event to the subscriptions and queues its frames. With
+// only set, it does so for that session alone (replaying what it collected
+// while joining); otherwise for every active session.
+func (h *Hub) route(ev domain.Event, only *session) {
+	switch ev.Type {
+	case domain.EventChannelCreated:
+		h.routeChannelCreated(ev, only)
+	case domain.EventMessageCreated:
+		h.routeMessageCreated(ev, only)
+	case domain.EventMemberJoined:
+		h.routeMemberJoined(ev, only)
+	case domain.EventMemberLeft:
+		h.routeMemberLeft(ev, only)
+	default:
+		h.log.Warn("ignoring event of unknown type", "type", ev.Type, "channel", ev.ChannelID)
+	}
+}
+
+// routeChannelCreated subscribes every live session of every member and
+// sends channel_created to those that were not subscribed yet (so a
+// repeated event is not sent twice), except the creating session, which
+// has its reply.
+func (h *Hub) routeChannelCreated(ev domain.Event, only *session) {
+	if ev.Channel == nil {
+		h.log.Error("channel_created event without channel", "channel", ev.ChannelID)
+		return
+	}
+	frame, ok := h.encode(protocol.TypeChannelCreated, protocol.NewChannelCreated(*ev.Channel))
+	if !ok {
+		return
+	}
+	for _, member := range ev.Channel.MemberIDs {
+		for s := range h.users[member] {
+			if only != nil && s != only {
+				continue
+			}
+			if h.subscribeLocked(s, ev.Channel.ID, ev.Channel.LastSeq) && s.id != ev.OriginSession {
+				h.sendLocked(s, frame)
+			}
+		}
+	}
+}
+
+// routeMessageCreated sends message_received to the channel's subscribers
+// in seq order, dropping repeats; the sending session only moves past it.
+func (h *Hub) routeMessageCreated(ev domain.Event, only *session) {
+	if ev.Message == nil {
+		h.log.Error("message_created event without message", "channel", ev.ChannelID)
+		return
+	}
+	msg := *ev.Message
+	var frame []byte
+	for s := range h.channels[msg.ChannelID] {
+		if only != nil && s != only {
+			continue
+		}
+		cur := s.subs[msg.ChannelID]
+		if s.id == ev.OriginSession {
+			cur.advance(msg.Seq)
+			continue
+		}
+		if !cur.accept(msg.Seq) {
+			continue
+		}
+		if frame == nil {
+			var ok bool
+			if frame, ok = h.encode(protocol.TypeMessageReceived, protocol.NewMessage(msg)); !ok {
+				return
+			}
+		}
+		h.sendLocked(s, frame)
+	}
+}
+
+// routeMemberJoined subscribes the joiner's sessions and tells the other
+// members' sessions; the joiner's own connections get no member_joined.
+func (h *Hub) routeMemberJoined(ev domain.Event, only *session) {
+	frame, ok := h.encode(protocol.TypeMemberJoined, protocol.MemberChange{ChannelID: ev.ChannelID, UserID: ev.UserID})
+	if !ok {
+		return
+	}
+	// The joiner's other connections start at the channel's seq at the
+	// join, so a redelivered older message does not reach them.
+	var lastSeq int64
+	if ev.Channel != nil {
+		lastSeq = ev.Channel.LastSeq
+	}
+	for s := range h.users[ev.UserID] {
+		if only == nil || s == only {
+			h.subscribeLocked(s, ev.ChannelID, lastSeq)
+		}
+	}
+	h.sendToChannel(ev, frame, only)
+}
+
+// routeMemberLeft unsubscribes the leaver's sessions first, so that neither
+// member_left nor anything later of the channel reaches them, then tells
+// the remaining subscribers.
+func (h *Hub) routeMemberLeft(ev domain.Event, only *session) {
+	frame, ok := h.encode(protocol.TypeMemberLeft, protocol.MemberChange{ChannelID: ev.ChannelID, UserID: ev.UserID})
+	if !ok {
+		return
+	}
+	for s := range h.users[ev.UserID] {
+		if only == nil || s == only {
+			h.unsubscribeLocked(s, ev.ChannelID)
+		}
+	}
+	h.sendToChannel(ev, frame, only)
+}
+
+// sendToChannel sends a membership frame to the channel's subscribers other
+// than the user it is about.
+func (h *Hub) sendToChannel(ev domain.Event, frame []byte, only *session) {
+	for s := range h.channels[ev.ChannelID] {
+		if (only != nil && s != only) || s.user.ID == ev.UserID || s.id == ev.OriginSession {
+			continue
+		}
+		h.sendLocked(s, frame)
+	}
+}
+
+func (h *Hub) encode(typ string, payload any) ([]byte, bool) {
+	frame, err := protocol.Encode(typ, "", payload)
+	if err != nil {
+		h.log.Error("encode event", "type", typ, "err", err)
+		return nil, false
+	}
+	return frame, true
+}

@@ -1,0 +1,29 @@
+package ws
+
+import (
+	"context"
+
+	"github.com/chatd/chat/application/chat"
+	"github.com/chatd/chat/domain"
+)
+
+// ChatService is what sessions need from the chat use cases
+// (*chat.Service). origin is the session id, written into the outbox event
+// so that delivery skips the connection that already got a direct reply.
+type ChatService interface {
+	CreateChannel(ctx context.Context, actorID, origin string, in chat.CreateChannelInput) (domain.Channel, bool, error)
+	SendMessage(ctx context.Context, actorID, origin string, in chat.SendMessageInput) (domain.Message, error)
+	Messages(ctx context.Context, actorID, channelID string, page domain.Page) ([]domain.Message, bool, error)
+	Channel(ctx context.Context, actorID, channelID string) (domain.Channel, error)
+	Channels(ctx context.Context, actorID string) ([]domain.Channel, error)
+	Join(ctx context.Context, actorID, origin, channelID string) (domain.Channel, error)
+	Leave(ctx context.Context, actorID, origin, channelID string) error
+	Users(ctx context.Context, actorID string, ids []string) ([]domain.User, error)
+}
+
+// Authenticator turns a bearer token into the user it names
+// (*identity.Service). Any failure of the token itself is of kind
+// KindUnauthorized; other kinds (a database outage) are reported as such.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (domain.User, error)
+}

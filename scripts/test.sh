@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# make test: start a throwaway PostgreSQL cluster, run every test package
+# against it in parallel, fuzz the frame decoder briefly, stop the cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GO=${GO:-go}
+FUZZTIME=${FUZZTIME:-10s}
+PGDIR=$(mktemp -d /tmp/chat-test-pg.XXXXXX)
+
+cleanup() {
+	scripts/pg.sh stop "$PGDIR" >/dev/null 2>&1 || true
+	rm -rf "$PGDIR"
+}
+trap cleanup EXIT
+
+echo "== checks: gofmt, go vet, generated code"
+make --no-print-directory lint
+make --no-print-directory check-generated
+
+echo "== starting a throwaway PostgreSQL in $PGDIR"
+CHAT_TEST_DATABASE_URL=$(scripts/pg.sh start "$PGDIR")
+export CHAT_TEST_DATABASE_URL
+
+echo "== go test (race detector on)"
+$GO test -race -count=1 -timeout 10m ./...
+
+echo "== fuzzing the frame decoder for $FUZZTIME"
+$GO test ./interfaces/protocol -run '^$' -fuzz '^FuzzDecode$' -fuzztime "$FUZZTIME"
