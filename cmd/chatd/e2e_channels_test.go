@@ -97,9 +97,9 @@ func TestGroupJoinLeave(t *testing.T) {
 
 	// Carol is not a member: she may not read or write, but may join.
 	for typ, payload := range map[string]map[string]any{
-		"send_message": {"channelId": g.ChannelID, "body": "hi", "clientMessageId": "c0"},
-		"get_messages": {"channelId": g.ChannelID},
-		"get_channel":  {"channelId": g.ChannelID},
+		"send_message":  {"channelId": g.ChannelID, "body": "hi", "clientMessageId": "c0"},
+		"get_messages":  {"channelId": g.ChannelID},
+		"get_channel":   {"channelId": g.ChannelID},
 		"leave_channel": {"channelId": g.ChannelID},
 	} {
 		if code := carol.request(typ, payload).errorCode(t); code != "forbidden" {

@@ -80,4 +80,3 @@ func (c *commands) run(ctx context.Context, s *session, cmd protocol.Command) (s
 	// heartbeat and get_presence decode but have no use case yet.
 	return "", nil, domain.Errorf(domain.KindBadRequest, "%s is not supported yet", cmd.Type)
 }
-
