@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,5 +142,14 @@ func TestAdminAuthAndGatewayLookup(t *testing.T) {
 	}
 	if code := s.do("GET", "/healthz", "", nil, &health); code != http.StatusOK {
 		t.Fatalf("healthz: HTTP %d", code)
+	}
+	resp, err := http.Get(s.httpURL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(metrics), "process_resident_memory_bytes") {
+		t.Fatalf("metrics: HTTP %d without process metrics", resp.StatusCode)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/wire"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/chatd/chat/application/chat"
 	"github.com/chatd/chat/application/identity"
@@ -15,6 +17,7 @@ import (
 	"github.com/chatd/chat/infrastructure/postgres"
 	"github.com/chatd/chat/infrastructure/ratelimit"
 	"github.com/chatd/chat/infrastructure/system"
+	"github.com/chatd/chat/infrastructure/telemetry"
 	"github.com/chatd/chat/interfaces/httpapi"
 	"github.com/chatd/chat/interfaces/origin"
 	"github.com/chatd/chat/interfaces/ws"
@@ -32,6 +35,7 @@ var infrastructureSet = wire.NewSet(
 	provideRelay,
 	provideLimiter,
 	provideJWT,
+	telemetry.NewRegistry,
 	wire.Struct(new(system.Clock)),
 	wire.Struct(new(system.UUIDs)),
 )
@@ -99,7 +103,7 @@ func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, 
 	}, hub, chatService, authn, logger)
 }
 
-func provideRouter(cfg config.Config, identityService *identity.Service, gateway *ws.Gateway, db *postgres.DB, logger *slog.Logger) http.Handler {
+func provideRouter(cfg config.Config, identityService *identity.Service, gateway *ws.Gateway, db *postgres.DB, registry *prometheus.Registry, logger *slog.Logger) http.Handler {
 	return httpapi.NewRouter(httpapi.Deps{
 		Identity:   identityService,
 		Gateway:    gateway,
@@ -107,6 +111,7 @@ func provideRouter(cfg config.Config, identityService *identity.Service, gateway
 		AdminToken: cfg.AdminToken,
 		NodeID:     cfg.NodeID,
 		Origins:    origin.NewPolicy(cfg.AllowedOrigins),
+		Metrics:    promhttp.HandlerFor(registry, promhttp.HandlerOpts{Registry: registry}),
 		Logger:     logger,
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/chatd/chat/infrastructure/config"
 	"github.com/chatd/chat/infrastructure/postgres"
 	"github.com/chatd/chat/infrastructure/system"
+	"github.com/chatd/chat/infrastructure/telemetry"
 	"github.com/chatd/chat/interfaces/ws"
 	"log/slog"
 )
@@ -40,7 +41,8 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		cleanup()
 		return nil, nil, err
 	}
-	handler := provideRouter(cfg, service, gateway, db, logger)
+	registry := telemetry.NewRegistry()
+	handler := provideRouter(cfg, service, gateway, db, registry, logger)
 	outboxRelay := provideRelay(db, hub, logger)
 	app := newApp(cfg, handler, gateway, outboxRelay, logger)
 	return app, func() {

@@ -18,6 +18,7 @@ type Deps struct {
 	AdminToken string
 	NodeID     string
 	Origins    *origin.Policy
+	Metrics    http.Handler // Prometheus text format, served at /metrics
 	Logger     *slog.Logger
 }
 
@@ -30,6 +31,9 @@ func NewRouter(d Deps) http.Handler {
 	health := healthHandlers{checks: d.Checks, logger: d.Logger}
 	r.Get("/healthz", health.healthz)
 	r.Get("/readyz", health.readyz)
+	if d.Metrics != nil {
+		r.Method(http.MethodGet, "/metrics", d.Metrics)
+	}
 
 	r.Method(http.MethodGet, "/ws", d.Gateway)
 	r.Get("/v1/gateway", gatewayHandlers{identity: d.Identity, nodeID: d.NodeID, logger: d.Logger}.lookup)
