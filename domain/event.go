@@ -9,6 +9,9 @@ const (
 	EventMessageCreated EventType = "message_created"
 	EventMemberJoined   EventType = "member_joined"
 	EventMemberLeft     EventType = "member_left"
+	// EventPresenceChanged is a user's presence status change; it reaches
+	// the subscribers of ChannelIDs, the channels the user was in.
+	EventPresenceChanged EventType = "presence_changed"
 )
 
 // Event is a committed change, written to the outbox in the same transaction
@@ -21,6 +24,8 @@ type Event struct {
 	ChannelID     string
 	Channel       *Channel // channel_created (with members); member_joined (LastSeq at the join)
 	Message       *Message // message_created
-	UserID        string   // member_joined, member_left
+	UserID        string   // member_joined, member_left, presence_changed
+	Presence      *UserPresence
+	ChannelIDs    []string // presence_changed
 	OriginSession string
 }

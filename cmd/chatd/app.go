@@ -10,17 +10,29 @@ import (
 	"time"
 
 	"github.com/chatd/chat/infrastructure/config"
-	"github.com/chatd/chat/infrastructure/postgres"
 	"github.com/chatd/chat/interfaces/ws"
 )
 
+// Worker is a background loop of the process (the outbox relay, broker
+// consumers, sweepers): it runs until its context ends and returns nil or
+// the context's error then.
+type Worker interface {
+	Run(ctx context.Context) error
+}
+
+// namedWorker is a Worker with a name for logs.
+type namedWorker struct {
+	name   string
+	worker Worker
+}
+
 // App is one running chatd: its listener, the WebSocket gateway and the
-// outbox relay, started and stopped in a fixed order.
+// background workers, started and stopped in a fixed order.
 type App struct {
 	cfg     config.Config
 	handler http.Handler
 	gateway *ws.Gateway
-	relay   *postgres.OutboxRelay
+	workers []namedWorker
 	logger  *slog.Logger
 
 	// ready receives the bound address once the listener is open; tests
@@ -28,13 +40,15 @@ type App struct {
 	ready chan string
 }
 
-func newApp(cfg config.Config, handler http.Handler, gateway *ws.Gateway, relay *postgres.OutboxRelay, logger *slog.Logger) *App {
-	return &App{cfg: cfg, handler: handler, gateway: gateway, relay: relay, logger: logger, ready: make(chan string, 1)}
+func newApp(cfg config.Config, handler http.Handler, gateway *ws.Gateway, workers []namedWorker, logger *slog.Logger) *App {
+	return &App{cfg: cfg, handler: handler, gateway: gateway, workers: workers, logger: logger, ready: make(chan string, 1)}
 }
 
 // Run serves until ctx ends, then shuts down gracefully: stop accepting,
 // tell WebSocket clients to reconnect (close 1012), let in-flight requests
-// finish within the shutdown timeout, and stop the relay.
+// finish within the shutdown timeout, and stop the workers. A worker that
+// fails stops the whole process: running without, say, the relay would
+// acknowledge messages nobody delivers.
 func (a *App) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
@@ -45,9 +59,11 @@ func (a *App) Run(ctx context.Context) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
-	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
-	relayDone := make(chan error, 1)
-	go func() { relayDone <- a.relay.Run(relayCtx) }()
+	workCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan workerResult, len(a.workers))
+	for _, w := range a.workers {
+		go func() { workerDone <- workerResult{w.name, w.worker.Run(workCtx)} }()
+	}
 
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- server.Serve(ln) }()
@@ -60,9 +76,9 @@ func (a *App) Run(ctx context.Context) error {
 		a.logger.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
 	case err := <-serveDone:
 		runErr = fmt.Errorf("serve: %w", err)
-	case err := <-relayDone:
-		runErr = fmt.Errorf("outbox relay: %w", err)
-		relayDone <- err
+	case res := <-workerDone:
+		runErr = fmt.Errorf("%s stopped: %w", res.name, res.err)
+		workerDone <- res
 	}
 
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
@@ -75,10 +91,18 @@ func (a *App) Run(ctx context.Context) error {
 	if err := <-shutdownErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		a.logger.Warn("HTTP shutdown incomplete", "err", err)
 	}
-	stopRelay()
-	if err := <-relayDone; err != nil && !errors.Is(err, context.Canceled) && runErr == nil {
-		runErr = fmt.Errorf("outbox relay: %w", err)
+	stopWorkers()
+	for range a.workers {
+		res := <-workerDone
+		if res.err != nil && !errors.Is(res.err, context.Canceled) && runErr == nil {
+			runErr = fmt.Errorf("%s: %w", res.name, res.err)
+		}
 	}
 	a.logger.Info("chatd stopped")
 	return runErr
+}
+
+type workerResult struct {
+	name string
+	err  error
 }

@@ -59,6 +59,10 @@ var providerSet = wire.NewSet(
 	infrastructureSet,
 	applicationSet,
 	interfacesSet,
+	kafkaSet,
+	presenceSet,
+	adminSet,
+	provideWorkers,
 	wire.Bind(new(chat.Store), new(*postgres.ChatStore)),
 	wire.Bind(new(chat.SendLimiter), new(*ratelimit.PerUser)),
 	wire.Bind(new(identity.UserStore), new(*postgres.UserStore)),
@@ -80,6 +84,14 @@ func provideDB(ctx context.Context, cfg config.Config, logger *slog.Logger) (*po
 			logger.Warn("close database", "err", err)
 		}
 	}, nil
+}
+
+// provideWorkers lists every background loop; each feature contributes
+// its own list from its provider file.
+func provideWorkers(relay *postgres.OutboxRelay, kafka kafkaWorkers, presence presenceWorkers) []namedWorker {
+	workers := []namedWorker{{"outbox relay", relay}}
+	workers = append(workers, kafka...)
+	return append(workers, presence...)
 }
 
 func provideRelay(db *postgres.DB, sink postgres.EventSink, logger *slog.Logger) *postgres.OutboxRelay {

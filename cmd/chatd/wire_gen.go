@@ -44,7 +44,10 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	registry := telemetry.NewRegistry()
 	handler := provideRouter(cfg, service, gateway, db, registry, logger)
 	outboxRelay := provideRelay(db, hub, logger)
-	app := newApp(cfg, handler, gateway, outboxRelay, logger)
+	mainKafkaWorkers := provideKafkaWorkers()
+	mainPresenceWorkers := providePresenceWorkers()
+	v := provideWorkers(outboxRelay, mainKafkaWorkers, mainPresenceWorkers)
+	app := newApp(cfg, handler, gateway, v, logger)
 	return app, func() {
 		cleanup()
 	}, nil

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/chatd/chat/infrastructure/eventcodec"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/chatd/chat/domain"
@@ -37,7 +39,7 @@ func TestCreateChannelReturnsChannelWithMembers(t *testing.T) {
 	if err := db.system.Raw("SELECT event FROM outbox WHERE channel_id = ?::uuid", ch.ID).Scan(&raw).Error; err != nil {
 		t.Fatal(err)
 	}
-	event, err := DecodeEvent([]byte(raw))
+	event, err := eventcodec.DecodeEvent([]byte(raw))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package postgres
 import (
 	"fmt"
 
+	"github.com/chatd/chat/infrastructure/eventcodec"
+
 	"gorm.io/gorm"
 
 	"github.com/chatd/chat/domain"
@@ -12,7 +14,7 @@ import (
 // change, so the event exists exactly when the change does. actorID must be
 // the transaction's acting user: chat_app may write only its own events.
 func writeOutbox(tx *gorm.DB, actorID string, e domain.Event) error {
-	data, err := EncodeEvent(e)
+	data, err := eventcodec.EncodeEvent(e)
 	if err != nil {
 		return err
 	}

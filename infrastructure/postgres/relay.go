@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/chatd/chat/infrastructure/eventcodec"
+
 	"gorm.io/gorm"
 
 	"github.com/chatd/chat/domain"
@@ -140,7 +142,7 @@ func (r *OutboxRelay) relayBatch(ctx context.Context) (int, error) {
 		events := make([]domain.Event, 0, len(rows))
 		for _, row := range rows {
 			ids = append(ids, row.ID)
-			e, err := DecodeEvent(row.Event)
+			e, err := eventcodec.DecodeEvent(row.Event)
 			if err != nil {
 				// No retry can fix a row that does not decode; holding it
 				// would stop every later event. Log it whole and drop it.

@@ -1,4 +1,4 @@
-package postgres
+package eventcodec
 
 import (
 	"testing"
@@ -18,6 +18,8 @@ func TestEventEncodingRoundTrips(t *testing.T) {
 			ID: "m1", ChannelID: "c1", SenderID: "u1", ClientMessageID: "k", Body: "こんにちは \"<&>\"",
 			Seq: 42, Status: domain.MessageSent, CreatedAt: at}},
 		{Type: domain.EventMemberJoined, ChannelID: "c1", UserID: "u3", OriginSession: "s3"},
+		{Type: domain.EventPresenceChanged, UserID: "u3", ChannelIDs: []string{"c1", "c2"},
+			Presence: &domain.UserPresence{UserID: "u3", Status: domain.PresenceOnline, LastEventAt: at}},
 		{Type: domain.EventMemberLeft, ChannelID: "c1", UserID: "u3"},
 	}
 	for _, e := range tests {

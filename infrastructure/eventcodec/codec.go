@@ -1,4 +1,7 @@
-package postgres
+// Package eventcodec is the one encoding of domain events between the
+// write path and delivery: the outbox's event column and the broker's
+// message values. It is a format of its own, not the wire protocol.
+package eventcodec
 
 import (
 	"encoding/json"
@@ -8,7 +11,7 @@ import (
 	"github.com/chatd/chat/domain"
 )
 
-// eventJSON is the outbox encoding of a domain.Event. It is a format of its
+// eventJSON is the encoding of a domain.Event. It is a format of its
 // own, not the wire protocol: it carries what delivery needs (the channel's
 // members for channel_created, the whole message for message_created) and
 // may gain fields without breaking rows written by an older node.
@@ -19,6 +22,14 @@ type eventJSON struct {
 	Channel       *channelJSON     `json:"channel,omitempty"`
 	Message       *messageJSON     `json:"message,omitempty"`
 	UserID        string           `json:"userId,omitempty"`
+	Presence      *presenceJSON    `json:"presence,omitempty"`
+	ChannelIDs    []string         `json:"channelIds,omitempty"`
+}
+
+type presenceJSON struct {
+	UserID      string                `json:"userId"`
+	Status      domain.PresenceStatus `json:"status"`
+	LastEventAt time.Time             `json:"lastEventAt"`
 }
 
 type channelJSON struct {
@@ -45,7 +56,10 @@ type messageJSON struct {
 // column. Other adapters (a broker relay) reuse it so every hop speaks the
 // same encoding.
 func EncodeEvent(e domain.Event) ([]byte, error) {
-	out := eventJSON{Type: e.Type, ChannelID: e.ChannelID, OriginSession: e.OriginSession, UserID: e.UserID}
+	out := eventJSON{Type: e.Type, ChannelID: e.ChannelID, OriginSession: e.OriginSession, UserID: e.UserID, ChannelIDs: e.ChannelIDs}
+	if p := e.Presence; p != nil {
+		out.Presence = &presenceJSON{UserID: p.UserID, Status: p.Status, LastEventAt: p.LastEventAt.UTC()}
+	}
 	if c := e.Channel; c != nil {
 		members := c.MemberIDs
 		if members == nil {
@@ -67,16 +81,25 @@ func EncodeEvent(e domain.Event) ([]byte, error) {
 }
 
 // DecodeEvent is the inverse of EncodeEvent. It refuses an event without a
-// type or channel, which no writer produces.
+// type, a channel event without a channel and a presence event without its
+// presence, which no writer produces.
 func DecodeEvent(data []byte) (domain.Event, error) {
 	var in eventJSON
 	if err := json.Unmarshal(data, &in); err != nil {
 		return domain.Event{}, fmt.Errorf("decode event: %w", err)
 	}
-	if in.Type == "" || in.ChannelID == "" {
-		return domain.Event{}, fmt.Errorf("decode event: type and channelId are required")
+	switch {
+	case in.Type == "":
+		return domain.Event{}, fmt.Errorf("decode event: type is required")
+	case in.Type == domain.EventPresenceChanged && in.Presence == nil:
+		return domain.Event{}, fmt.Errorf("decode event: a presence event needs its presence")
+	case in.Type != domain.EventPresenceChanged && in.ChannelID == "":
+		return domain.Event{}, fmt.Errorf("decode event: a %s event needs its channelId", in.Type)
 	}
-	e := domain.Event{Type: in.Type, ChannelID: in.ChannelID, OriginSession: in.OriginSession, UserID: in.UserID}
+	e := domain.Event{Type: in.Type, ChannelID: in.ChannelID, OriginSession: in.OriginSession, UserID: in.UserID, ChannelIDs: in.ChannelIDs}
+	if p := in.Presence; p != nil {
+		e.Presence = &domain.UserPresence{UserID: p.UserID, Status: p.Status, LastEventAt: p.LastEventAt.UTC()}
+	}
 	if c := in.Channel; c != nil {
 		e.Channel = &domain.Channel{ID: c.ID, Type: c.Type, Name: c.Name, MemberIDs: c.MemberIDs,
 			LastSeq: c.LastSeq, CreatedAt: c.CreatedAt.UTC()}
