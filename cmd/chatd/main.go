@@ -24,7 +24,7 @@ func main() {
 
 func run() int {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	cfg, err := config.Load(os.Getenv)
+	cfg, err := config.Load(embeddedGetenv(os.Getenv))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "chatd: invalid configuration:", err)
 		return 2
@@ -55,7 +55,11 @@ func run() int {
 			value = cfg.JWTSecret
 		}
 		// Printed once, on purpose: in embedded mode nobody else knows it.
-		fmt.Fprintf(os.Stderr, "chatd: %s was unset; generated for this run: %s\n", name, value)
+		fmt.Fprintf(os.Stderr, "chatd: %s was unset; generated and saved in %s: %s\n", name, filepath.Join(cfg.DataDir, secretsFile), value)
+	}
+	if err := saveGeneratedSecrets(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "chatd:", err)
+		return 1
 	}
 	logFileLimit(logger)
 
