@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: run test test-short build fmt vet lint generate check-generated clean
+.PHONY: run test test-short build fmt vet lint generate check-generated clean bench
 
 ## run: start chatd on its embedded defaults (local PostgreSQL under .data/)
 run:
@@ -18,6 +18,11 @@ test:
 build:
 	$(GO) build -o bin/chatd ./cmd/chatd
 
+## bench: short load test of every chatbench scenario against a throwaway
+## chatd (BENCH_MODE=real|all adds real PostgreSQL and Kafka); prints the table
+bench:
+	@scripts/bench.sh
+
 ## lint: formatting and vet, as CI checks them
 lint: fmt vet
 
@@ -27,13 +32,22 @@ fmt:
 vet:
 	$(GO) vet ./...
 
-## generate: regenerate wire_gen.go
+## generate: regenerate the REST documents (swag -> docs/, converted to
+## OpenAPI 3 in api/openapi.yaml and interfaces/httpapi/openapi.json) and wire_gen.go
 generate:
+	$(GO) tool swag init --quiet --generalInfo doc.go --dir interfaces/httpapi --output docs \
+		--outputTypes json,yaml --requiredByDefault
+	$(GO) run ./cmd/openapigen -in docs/swagger.json -yaml api/openapi.yaml -json interfaces/httpapi/openapi.json
 	cd cmd/chatd && $(GO) tool wire
 
-## check-generated: fail when generated files are stale
+# GENERATED lists every generated file that is committed.
+GENERATED := docs/swagger.json docs/swagger.yaml api/openapi.yaml interfaces/httpapi/openapi.json cmd/chatd/wire_gen.go
+
+## check-generated: fail when generated files are stale (or missing from git)
 check-generated: generate
-	@git diff --exit-code -- cmd/chatd/wire_gen.go || { echo "wire_gen.go is stale: run make generate"; exit 1; }
+	@git diff --exit-code -- $(GENERATED) || { echo "generated files are stale: run make generate and commit them"; exit 1; }
+	@untracked=$$(git ls-files --others --exclude-standard -- $(GENERATED)); \
+		if [ -n "$$untracked" ]; then echo "generated files not committed: $$untracked"; exit 1; fi
 
 clean:
 	-scripts/pg.sh stop .data/pg

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# make test: start a throwaway PostgreSQL cluster, run every test package
-# against it in parallel, fuzz the frame decoder briefly, stop the cluster.
+# make test: start a throwaway PostgreSQL cluster and Apache Kafka broker,
+# run every test package against them in parallel, fuzz the frame decoder
+# briefly, stop both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 GO=${GO:-go}
 FUZZTIME=${FUZZTIME:-10s}
 PGDIR=$(mktemp -d /tmp/chat-test-pg.XXXXXX)
+KAFKADIR=$(mktemp -d /tmp/chat-test-kafka.XXXXXX)
 
 cleanup() {
+	scripts/kafka.sh stop "$KAFKADIR" >/dev/null 2>&1 || true
+	rm -rf "$KAFKADIR"
 	scripts/pg.sh stop "$PGDIR" >/dev/null 2>&1 || true
 	rm -rf "$PGDIR"
 }
@@ -17,10 +21,15 @@ trap cleanup EXIT
 echo "== checks: gofmt, go vet, generated code"
 make --no-print-directory lint
 make --no-print-directory check-generated
+scripts/check-specs.sh # OpenAPI and AsyncAPI documents, checked by pinned npm tools
 
 echo "== starting a throwaway PostgreSQL in $PGDIR"
 CHAT_TEST_DATABASE_URL=$(scripts/pg.sh start "$PGDIR")
 export CHAT_TEST_DATABASE_URL
+
+echo "== starting a throwaway Apache Kafka broker in $KAFKADIR"
+CHAT_TEST_KAFKA_BROKERS=$(scripts/kafka.sh start "$KAFKADIR")
+export CHAT_TEST_KAFKA_BROKERS
 
 echo "== go test (race detector on)"
 $GO test -race -count=1 -timeout 10m ./...

@@ -14,6 +14,7 @@ import (
 	"github.com/chatd/chat/application/identity"
 	"github.com/chatd/chat/infrastructure/auth"
 	"github.com/chatd/chat/infrastructure/config"
+	"github.com/chatd/chat/infrastructure/kafka"
 	"github.com/chatd/chat/infrastructure/postgres"
 	"github.com/chatd/chat/infrastructure/ratelimit"
 	"github.com/chatd/chat/infrastructure/system"
@@ -71,7 +72,6 @@ var providerSet = wire.NewSet(
 	wire.Bind(new(identity.Clock), new(system.Clock)),
 	wire.Bind(new(ws.ChatService), new(*chat.Service)),
 	wire.Bind(new(ws.Authenticator), new(*identity.Service)),
-	wire.Bind(new(postgres.EventSink), new(*ws.Hub)),
 )
 
 func provideDB(ctx context.Context, cfg config.Config, logger *slog.Logger) (*postgres.DB, func(), error) {
@@ -106,20 +106,21 @@ func provideJWT(cfg config.Config) *auth.JWT {
 	return auth.NewJWT(cfg.JWTSecret)
 }
 
-func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, authn ws.Authenticator, logger *slog.Logger) (*ws.Gateway, error) {
+func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, presenceService ws.PresenceService, authn ws.Authenticator, logger *slog.Logger) (*ws.Gateway, error) {
 	return ws.NewGateway(ws.Config{
 		NodeID:            cfg.NodeID,
 		AllowedOrigins:    cfg.AllowedOrigins,
 		HeartbeatInterval: cfg.HeartbeatInterval,
 		PresenceTimeout:   cfg.PresenceTimeout,
-	}, hub, chatService, authn, logger)
+	}, hub, chatService, presenceService, authn, logger)
 }
 
-func provideRouter(cfg config.Config, identityService *identity.Service, gateway *ws.Gateway, db *postgres.DB, registry *prometheus.Registry, logger *slog.Logger) http.Handler {
+func provideRouter(cfg config.Config, identityService *identity.Service, adminService httpapi.Admin, gateway *ws.Gateway, db *postgres.DB, broker *kafka.Cluster, registry *prometheus.Registry, logger *slog.Logger) http.Handler {
 	return httpapi.NewRouter(httpapi.Deps{
 		Identity:   identityService,
+		Admin:      adminService,
 		Gateway:    gateway,
-		Checks:     map[string]httpapi.Pinger{"database": db},
+		Checks:     map[string]httpapi.Pinger{"database": db, "broker": broker},
 		AdminToken: cfg.AdminToken,
 		NodeID:     cfg.NodeID,
 		Origins:    origin.NewPolicy(cfg.AllowedOrigins),

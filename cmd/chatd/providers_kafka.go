@@ -1,13 +1,82 @@
 package main
 
-import "github.com/google/wire"
+import (
+	"context"
+	"log/slog"
 
-// kafkaSet provides the kafka feature's adapters.
+	"github.com/google/wire"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/chatd/chat/infrastructure/config"
+	"github.com/chatd/chat/infrastructure/eventcodec"
+	"github.com/chatd/chat/infrastructure/kafka"
+	"github.com/chatd/chat/infrastructure/postgres"
+	"github.com/chatd/chat/interfaces/consumer"
+	"github.com/chatd/chat/interfaces/ws"
+)
+
+// kafkaSet provides the event backbone: the broker connection (embedded or
+// external), the publisher the outbox relay writes to, and the consumer
+// that feeds the local hub. The relay's sink is the broker, not the hub:
+// every event reaches every node's connections through Kafka.
 var kafkaSet = wire.NewSet(
+	provideKafkaCluster,
+	providePublisher,
+	provideConsumer,
 	provideKafkaWorkers,
+	wire.Bind(new(postgres.EventSink), new(*kafka.Publisher)),
 )
 
 // kafkaWorkers are the broker's background loops.
 type kafkaWorkers []namedWorker
 
-func provideKafkaWorkers() kafkaWorkers { return nil }
+func provideKafkaCluster(ctx context.Context, cfg config.Config, logger *slog.Logger) (*kafka.Cluster, func(), error) {
+	cluster, err := kafka.Open(ctx, cfg.Kafka, cfg.NodeID, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	logger.Info("Kafka ready", "brokers", cluster.Brokers(), "topics", cluster.Topics().All(), "group", cluster.GroupID())
+	return cluster, func() {
+		if err := cluster.Close(); err != nil {
+			logger.Warn("close Kafka", "err", err)
+		}
+	}, nil
+}
+
+func providePublisher(cluster *kafka.Cluster, registry *prometheus.Registry, logger *slog.Logger) (*kafka.Publisher, func(), error) {
+	publisher, err := kafka.NewPublisher(cluster, registry)
+	if err != nil {
+		return nil, nil, err
+	}
+	return publisher, func() {
+		if err := publisher.Close(); err != nil {
+			logger.Warn("close Kafka producer", "err", err)
+		}
+	}, nil
+}
+
+func provideConsumer(ctx context.Context, cluster *kafka.Cluster, hub *ws.Hub, registry *prometheus.Registry, logger *slog.Logger) (*consumer.Consumer, func(), error) {
+	group, err := cluster.NewConsumerGroup(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := consumer.New(group, cluster.Topics().All(), hub, eventcodec.DecodeEvent, registry, logger)
+	if err != nil {
+		_ = group.Close()
+		return nil, nil, err
+	}
+	return c, func() {
+		if err := c.Close(); err != nil {
+			logger.Warn("close Kafka consumer", "err", err)
+		}
+	}, nil
+}
+
+// provideKafkaWorkers runs the consumer and exports the outbox backlog,
+// which is the broker's debt: rows committed but not yet acknowledged.
+func provideKafkaWorkers(c *consumer.Consumer, relay *postgres.OutboxRelay, registry *prometheus.Registry) (kafkaWorkers, error) {
+	if err := registry.Register(relay.BacklogGauge()); err != nil {
+		return nil, err
+	}
+	return kafkaWorkers{{"Kafka consumer", c}}, nil
+}

@@ -44,6 +44,7 @@ func testConfig(dbURL string) config.Config {
 		HeartbeatInterval: 10 * time.Second,
 		PresenceTimeout:   30 * time.Second,
 		ShutdownTimeout:   5 * time.Second,
+		Kafka:             testKafka(),
 	}
 }
 
@@ -59,6 +60,7 @@ func startServer(t *testing.T, edit func(*config.Config)) *testServer {
 
 func startWithConfig(t *testing.T, cfg config.Config) *testServer {
 	t.Helper()
+	requireKafka(t, cfg)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
 	app, cleanup, err := initApp(ctx, cfg, logger)

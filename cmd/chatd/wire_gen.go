@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"github.com/chatd/chat/application/admin"
 	"github.com/chatd/chat/application/chat"
 	"github.com/chatd/chat/application/identity"
 	"github.com/chatd/chat/infrastructure/config"
@@ -32,23 +33,70 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	uuiDs := system.UUIDs{}
 	clock := system.Clock{}
 	service := identity.NewService(userStore, jwt, uuiDs, clock)
+	adminStore := postgres.NewAdminStore(db)
+	cluster := provideCluster(cfg)
+	adminService := admin.NewService(adminStore, cluster)
 	hub := ws.NewHub(logger)
 	chatStore := postgres.NewChatStore(db)
 	perUser := provideLimiter(cfg)
 	chatService := chat.NewService(chatStore, perUser)
-	gateway, err := provideGateway(cfg, hub, chatService, service, logger)
+	presenceStore := postgres.NewPresenceStore(db)
+	tracker := providePresenceTracker(cfg)
+	registry := telemetry.NewRegistry()
+	presenceMetrics, err := providePresenceMetrics(cfg, registry, tracker)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	registry := telemetry.NewRegistry()
-	handler := provideRouter(cfg, service, gateway, db, registry, logger)
-	outboxRelay := provideRelay(db, hub, logger)
-	mainKafkaWorkers := provideKafkaWorkers()
-	mainPresenceWorkers := providePresenceWorkers()
+	presenceService := providePresenceService(cfg, presenceStore, tracker, clock, presenceMetrics)
+	gateway, err := provideGateway(cfg, hub, chatService, presenceService, service, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	kafkaCluster, cleanup2, err := provideKafkaCluster(ctx, cfg, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	handler := provideRouter(cfg, service, adminService, gateway, db, kafkaCluster, registry, logger)
+	publisher, cleanup3, err := providePublisher(kafkaCluster, registry, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	outboxRelay := provideRelay(db, publisher, logger)
+	consumer, cleanup4, err := provideConsumer(ctx, kafkaCluster, hub, registry, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	mainKafkaWorkers, err := provideKafkaWorkers(consumer, outboxRelay, registry)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	nodeLiveness, err := provideNodeLiveness(ctx, cfg, db, presenceService, logger)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	mainPresenceWorkers := providePresenceWorkers(cfg, db, presenceService, nodeLiveness, presenceMetrics, logger)
 	v := provideWorkers(outboxRelay, mainKafkaWorkers, mainPresenceWorkers)
 	app := newApp(cfg, handler, gateway, v, logger)
 	return app, func() {
+		cleanup4()
+		cleanup3()
+		cleanup2()
 		cleanup()
 	}, nil
 }

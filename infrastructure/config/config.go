@@ -30,6 +30,9 @@ type Config struct {
 	PresenceTimeout   time.Duration
 	ShutdownTimeout   time.Duration
 
+	Kafka    Kafka
+	Presence Presence
+
 	// Generated lists the secrets this process made up because they were
 	// unset in embedded mode, so main can print them once.
 	Generated []string
@@ -70,6 +73,12 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if c.ShutdownTimeout, err = duration(getenv, "CHAT_SHUTDOWN_TIMEOUT", c.ShutdownTimeout); err != nil {
+		return Config{}, err
+	}
+	if c.Kafka, err = loadKafka(getenv); err != nil {
+		return Config{}, err
+	}
+	if c.Presence, err = loadPresence(getenv); err != nil {
 		return Config{}, err
 	}
 	c.AllowedOrigins = splitList(getenv("CHAT_ALLOWED_ORIGINS"))

@@ -29,12 +29,14 @@ const (
 	DefaultPollInterval = 200 * time.Millisecond
 	relayBatchSize      = 500
 	relayMinBackoff     = 100 * time.Millisecond
-	relayMaxBackoff     = 10 * time.Second
+	relayMaxBackoff     = 5 * time.Second
 )
 
-// relayLockID keys the advisory lock that makes one relay at a time deliver
-// from a database.
-const relayLockID int64 = 0x63686174_72656c79 // "chatrely"
+// RelayLockID keys the advisory lock that makes one relay at a time deliver
+// from a database. Whoever holds it pauses publishing for every node on
+// that database (committed events wait in the outbox): fault tests use
+// that to stop the relays between commit and publish.
+const RelayLockID int64 = 0x63686174_72656c79 // "chatrely"
 
 // OutboxRelay publishes the outbox: it reads committed events in id order,
 // hands them to the sink, and deletes them only once the sink accepted them,
@@ -125,7 +127,7 @@ func (r *OutboxRelay) relayBatch(ctx context.Context) (int, error) {
 	n := 0
 	err := r.db.inSystemTx(ctx, func(tx *gorm.DB) error {
 		var locked bool
-		if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?)", relayLockID).Scan(&locked).Error; err != nil {
+		if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?)", RelayLockID).Scan(&locked).Error; err != nil {
 			return fmt.Errorf("take relay lock: %w", err)
 		}
 		if !locked {

@@ -9,7 +9,7 @@ import (
 type GatewayResponse struct {
 	URL    string `json:"url" example:"ws://127.0.0.1:8080/ws"`
 	NodeID string `json:"nodeId" example:"node-1"`
-}
+} // @name GatewayResponse
 
 type gatewayHandlers struct {
 	identity Identity
@@ -32,9 +32,16 @@ func (h gatewayHandlers) lookup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.logger, err)
 		return
 	}
+	writeJSON(w, http.StatusOK, GatewayResponse{URL: selfWSURL(r), NodeID: h.nodeID})
+}
+
+// selfWSURL is the WebSocket URL of this node as the client reached it:
+// a node that has no address of its own to advertise is found where the
+// client already is.
+func selfWSURL(r *http.Request) string {
 	scheme := "ws"
 	if r.TLS != nil {
 		scheme = "wss"
 	}
-	writeJSON(w, http.StatusOK, GatewayResponse{URL: scheme + "://" + r.Host + "/ws", NodeID: h.nodeID})
+	return scheme + "://" + r.Host + "/ws"
 }

@@ -15,7 +15,7 @@ const readyTimeout = 2 * time.Second
 type HealthResponse struct {
 	Status string            `json:"status" example:"ok"`
 	Checks map[string]string `json:"checks,omitempty"`
-}
+} // @name HealthResponse
 
 type healthHandlers struct {
 	checks map[string]Pinger

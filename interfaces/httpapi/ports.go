@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/chatd/chat/application/admin"
 	"github.com/chatd/chat/domain"
 )
 
@@ -18,4 +19,15 @@ type Identity interface {
 // Pinger is a dependency /readyz checks, such as the database.
 type Pinger interface {
 	Ping(ctx context.Context) error
+}
+
+// Admin is what the admin endpoints need of the operator's use cases.
+type Admin interface {
+	Users(ctx context.Context, q admin.ListQuery) (admin.Listing[domain.User], error)
+	Channels(ctx context.Context, q admin.ChannelQuery) (admin.Listing[admin.ChannelSummary], error)
+	Channel(ctx context.Context, channelID string) (admin.ChannelDetail, error)
+	Messages(ctx context.Context, channelID string, afterSeq, beforeSeq *int64, limit *int) ([]domain.Message, bool, error)
+	RemoveMember(ctx context.Context, channelID, userID string) error
+	Presence(ctx context.Context, userID string) (admin.Presence, error)
+	Nodes(ctx context.Context) ([]admin.Node, error)
 }

@@ -18,9 +18,10 @@ const maxBodyBytes = 64 << 10
 
 // ErrorBody is the JSON shape of every REST error.
 type ErrorBody struct {
-	Code    string `json:"code" example:"validation_failed"`
+	// Code is one of the protocol's error codes (PROTOCOL.md section 2).
+	Code    string `json:"code" enums:"bad_request,validation_failed,unauthorized,forbidden,not_found,channel_full,rate_limited,unavailable,conflict,internal" example:"validation_failed"`
 	Message string `json:"message" example:"name must be 1 to 100 characters and not blank"`
-}
+} // @name ErrorBody
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -7,12 +7,14 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/chatd/chat/domain"
 	"github.com/chatd/chat/interfaces/origin"
 )
 
 // Deps is what the router serves.
 type Deps struct {
 	Identity   Identity
+	Admin      Admin
 	Gateway    http.Handler // the WebSocket gateway, mounted at /ws
 	Checks     map[string]Pinger
 	AdminToken string
@@ -32,18 +34,39 @@ func NewRouter(d Deps) http.Handler {
 	r.Get("/healthz", health.healthz)
 	r.Get("/readyz", health.readyz)
 	if d.Metrics != nil {
-		r.Method(http.MethodGet, "/metrics", d.Metrics)
+		r.Method(http.MethodGet, "/metrics", metrics(d.Metrics))
 	}
+
+	r.Get("/openapi.json", serveOpenAPI)
+	r.Get("/swagger", http.RedirectHandler("/swagger/index.html", http.StatusMovedPermanently).ServeHTTP)
+	r.Get("/swagger/", http.RedirectHandler("/swagger/index.html", http.StatusMovedPermanently).ServeHTTP)
+	r.Method(http.MethodGet, "/swagger/*", swaggerUI())
 
 	r.Method(http.MethodGet, "/ws", d.Gateway)
 	r.Get("/v1/gateway", gatewayHandlers{identity: d.Identity, nodeID: d.NodeID, logger: d.Logger}.lookup)
 
 	users := userHandlers{identity: d.Identity, logger: d.Logger}
+	ops := adminHandlers{admin: d.Admin, nodeID: d.NodeID, logger: d.Logger}
 	r.Route("/admin/v1", func(r chi.Router) {
 		r.Use(requireAdmin(d.AdminToken, d.Logger))
 		r.Post("/users", users.createUser)
+		r.Get("/users", ops.listUsers)
 		r.Get("/users/{id}", users.getUser)
 		r.Post("/users/{id}/tokens", users.mintToken)
+		r.Get("/users/{id}/presence", ops.userPresence)
+		r.Get("/channels", ops.listChannels)
+		r.Get("/channels/{id}", ops.getChannel)
+		r.Get("/channels/{id}/messages", ops.channelMessages)
+		r.Delete("/channels/{id}/members/{userId}", ops.removeMember)
+		r.Get("/cluster", ops.cluster)
+	})
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, d.Logger, domain.Errorf(domain.KindNotFound, "no endpoint %s %s", r.Method, r.URL.Path))
+	})
+	// A wrong method is a bad_request too: the protocol's status table
+	// (PROTOCOL.md section 4) has no 405, and every error stays JSON.
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, d.Logger, domain.Errorf(domain.KindBadRequest, "method %s is not allowed on %s", r.Method, r.URL.Path))
 	})
 	return r
 }

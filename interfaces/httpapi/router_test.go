@@ -51,16 +51,17 @@ type pinger struct{ err error }
 
 func (p pinger) Ping(context.Context) error { return p.err }
 
-const admin = "admin-token-0123456789"
+const testAdminToken = "admin-token-0123456789"
 
 func newTestRouter(dbErr error) http.Handler {
 	return NewRouter(Deps{
 		Identity:   &fakeIdentity{users: map[string]domain.User{}},
 		Gateway:    http.NotFoundHandler(),
 		Checks:     map[string]Pinger{"database": pinger{dbErr}},
-		AdminToken: admin,
+		AdminToken: testAdminToken,
 		NodeID:     "n1",
 		Origins:    origin.NewPolicy([]string{"localhost:3000"}),
+		Metrics:    http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "up 1\n") }),
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 }
@@ -81,13 +82,13 @@ func call(h http.Handler, method, path, bearer, body string, header map[string]s
 
 func TestAdminRequiresToken(t *testing.T) {
 	h := newTestRouter(nil)
-	for _, bearer := range []string{"", "x", admin[:len(admin)-1], admin + "0", strings.ToUpper(admin)} {
+	for _, bearer := range []string{"", "x", testAdminToken[:len(testAdminToken)-1], testAdminToken + "0", strings.ToUpper(testAdminToken)} {
 		rec := call(h, "POST", "/admin/v1/users", bearer, `{"name":"a"}`, nil)
 		if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), `"code":"unauthorized"`) {
 			t.Errorf("bearer %q: %d %s", bearer, rec.Code, rec.Body)
 		}
 	}
-	if rec := call(h, "POST", "/admin/v1/users", admin, `{"id":"u1","name":"Ann"}`, nil); rec.Code != http.StatusCreated ||
+	if rec := call(h, "POST", "/admin/v1/users", testAdminToken, `{"id":"u1","name":"Ann"}`, nil); rec.Code != http.StatusCreated ||
 		!strings.Contains(rec.Body.String(), `"createdAt":"2026-01-02T03:04:05.006Z"`) {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}
@@ -104,15 +105,15 @@ func TestAdminBadBodies(t *testing.T) {
 		`{"name":"` + strings.Repeat("a", maxBodyBytes) + `"}`: "bad_request",
 		`{"name":" "}`: "validation_failed",
 	} {
-		rec := call(h, "POST", "/admin/v1/users", admin, body, nil)
+		rec := call(h, "POST", "/admin/v1/users", testAdminToken, body, nil)
 		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `"code":"`+want+`"`) {
 			t.Errorf("body %.40q: %d %s, want 400 %s", body, rec.Code, rec.Body, want)
 		}
 	}
-	if rec := call(h, "POST", "/admin/v1/users/u1/tokens", admin, `{"ttlSeconds":-1}`, nil); rec.Code != http.StatusBadRequest {
+	if rec := call(h, "POST", "/admin/v1/users/u1/tokens", testAdminToken, `{"ttlSeconds":-1}`, nil); rec.Code != http.StatusBadRequest {
 		t.Errorf("negative ttl: %d", rec.Code)
 	}
-	if rec := call(h, "POST", "/admin/v1/users/ghost/tokens", admin, "", nil); rec.Code != http.StatusNotFound {
+	if rec := call(h, "POST", "/admin/v1/users/ghost/tokens", testAdminToken, "", nil); rec.Code != http.StatusNotFound {
 		t.Errorf("token for ghost: %d", rec.Code)
 	}
 }
@@ -148,7 +149,7 @@ func TestReadyz(t *testing.T) {
 
 func TestGatewayLookup(t *testing.T) {
 	h := newTestRouter(nil)
-	call(h, "POST", "/admin/v1/users", admin, `{"id":"u1","name":"Ann"}`, nil)
+	call(h, "POST", "/admin/v1/users", testAdminToken, `{"id":"u1","name":"Ann"}`, nil)
 	rec := call(h, "GET", "/v1/gateway", "tok-u1", "", nil)
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"url":"ws://chat.local:8080/ws"`) || !strings.Contains(rec.Body.String(), `"nodeId":"n1"`) {
 		t.Fatalf("gateway: %d %s", rec.Code, rec.Body)

@@ -15,25 +15,25 @@ import (
 type CreateUserRequest struct {
 	ID   string `json:"id,omitempty" example:"auth0|5f1c"`
 	Name string `json:"name" example:"Aiko"`
-}
+} // @name CreateUserRequest
 
 // UserResponse is a user as the admin API shows it.
 type UserResponse struct {
 	ID        string `json:"id" example:"8c1e0f8a-1a2b-4c3d-9e8f-001122334455"`
 	Name      string `json:"name" example:"Aiko"`
 	CreatedAt string `json:"createdAt" example:"2026-11-22T12:00:00.000Z"`
-}
+} // @name UserResponse
 
 // TokenRequest is the optional body of POST /admin/v1/users/{id}/tokens.
 type TokenRequest struct {
 	TTLSeconds int64 `json:"ttlSeconds,omitempty" example:"86400"`
-}
+} // @name TokenRequest
 
 // TokenResponse is a freshly minted user token.
 type TokenResponse struct {
 	Token     string `json:"token"`
 	ExpiresAt string `json:"expiresAt" example:"2026-11-23T12:00:00.000Z"`
-}
+} // @name TokenResponse
 
 // maxTTLSeconds keeps the seconds-to-duration conversion from overflowing;
 // the use case applies the real upper bound.

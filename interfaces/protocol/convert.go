@@ -78,9 +78,24 @@ func NewUsers(users []domain.User) Users {
 	return Users{Users: out}
 }
 
-// NewUserPresence describes one user's presence.
+// NewUserPresence describes one user's presence; a zero LastEventAt (a
+// user never seen) becomes null.
 func NewUserPresence(p domain.UserPresence) UserPresence {
-	return UserPresence{UserID: p.UserID, Status: string(p.Status), LastEventAt: Time(p.LastEventAt)}
+	out := UserPresence{UserID: p.UserID, Status: string(p.Status)}
+	if !p.LastEventAt.IsZero() {
+		t := Time(p.LastEventAt)
+		out.LastEventAt = &t
+	}
+	return out
+}
+
+// NewPresence is the reply to get_presence.
+func NewPresence(list []domain.UserPresence) Presence {
+	out := Presence{Users: make([]UserPresence, 0, len(list))}
+	for _, p := range list {
+		out.Users = append(out.Users, NewUserPresence(p))
+	}
+	return out
 }
 
 func nonNil(ids []string) []string {

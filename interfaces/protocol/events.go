@@ -110,11 +110,13 @@ type Presence struct {
 }
 
 // UserPresence is one user's status, in Presence and as the payload of
-// presence_updated.
+// presence_updated. LastEventAt is when the status last changed; it is
+// null for a user never seen (or not visible to the caller), who is
+// offline.
 type UserPresence struct {
 	UserID      string `json:"userId"`
 	Status      string `json:"status"`
-	LastEventAt Time   `json:"lastEventAt"`
+	LastEventAt *Time  `json:"lastEventAt"`
 }
 
 // Error is the payload of an error reply. Command is the type of the frame

@@ -11,8 +11,9 @@ import (
 // commands runs decoded commands against the use cases on behalf of one
 // session and keeps the session's subscriptions in step with the replies.
 type commands struct {
-	chat ChatService
-	hub  *Hub
+	chat     ChatService
+	presence PresenceService
+	hub      *Hub
 }
 
 // run executes one command and returns the reply type and payload. Each
@@ -76,7 +77,12 @@ func (c *commands) run(ctx context.Context, s *session, cmd protocol.Command) (s
 		}
 		c.hub.unsubscribeUser(actor, p.ChannelID)
 		return protocol.TypeChannelLeft, protocol.ChannelLeft{ChannelID: p.ChannelID}, nil
+
+	case protocol.Heartbeat:
+		return c.heartbeat(ctx, s, p)
+
+	case protocol.GetPresence:
+		return c.getPresence(ctx, s, p)
 	}
-	// heartbeat and get_presence decode but have no use case yet.
-	return "", nil, domain.Errorf(domain.KindBadRequest, "%s is not supported yet", cmd.Type)
+	return "", nil, domain.Errorf(domain.KindBadRequest, "%s is not supported", cmd.Type)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/chatd/chat/application/chat"
+	"github.com/chatd/chat/application/presence"
 	"github.com/chatd/chat/domain"
 	"github.com/chatd/chat/interfaces/protocol"
 )
@@ -27,12 +28,14 @@ const ioTimeout = 10 * time.Second
 // testEnv is a gateway over the real chat use cases and memStore, served by
 // httptest, with the store's relay wired straight into the hub.
 type testEnv struct {
-	t     *testing.T
-	store *memStore
-	hub   *Hub
-	gw    *Gateway
-	srv   *httptest.Server
-	logs  *syncBuffer
+	t        *testing.T
+	store    *memStore
+	hub      *Hub
+	gw       *Gateway
+	srv      *httptest.Server
+	logs     *syncBuffer
+	presence *presence.Service // over memPresence, on clock
+	clock    *fakeClock
 }
 
 func newEnv(t *testing.T, store *memStore, cfg Config) *testEnv {
@@ -48,7 +51,9 @@ func newEnv(t *testing.T, store *memStore, cfg Config) *testEnv {
 	if cfg.NodeID == "" {
 		cfg.NodeID = "n1"
 	}
-	gw, err := NewGateway(cfg, hub, chat.NewService(store, allowAll{}), fakeAuth{store: store}, log)
+	clock := &fakeClock{now: epoch}
+	presenceService := presence.NewService(newMemPresence(store), presence.NewTracker(cfg.PresenceTimeout), clock, nil, presence.Config{NodeID: cfg.NodeID})
+	gw, err := NewGateway(cfg, hub, chat.NewService(store, allowAll{}), presenceService, fakeAuth{store: store}, log)
 	if err != nil {
 		t.Fatalf("NewGateway: %v", err)
 	}
@@ -61,7 +66,7 @@ func newEnv(t *testing.T, store *memStore, cfg Config) *testEnv {
 		}
 		srv.Close()
 	})
-	return &testEnv{t: t, store: store, hub: hub, gw: gw, srv: srv, logs: logs}
+	return &testEnv{t: t, store: store, hub: hub, gw: gw, srv: srv, logs: logs, presence: presenceService, clock: clock}
 }
 
 func (e *testEnv) wsURL() string { return "ws" + strings.TrimPrefix(e.srv.URL, "http") }

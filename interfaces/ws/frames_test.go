@@ -33,7 +33,7 @@ func TestBadFramesKeepConnectionOpen(t *testing.T) {
 	c.sendRaw(websocket.MessageText, []byte(`{"type":"get_messages","requestId":"r3","payload":{"channelId":"c1","afterSeq":1.5}}`))
 	c.expectError("r3", protocol.TypeGetMessages, protocol.CodeBadRequest)
 
-	c.send(protocol.TypeHeartbeat, "r4", protocol.Heartbeat{Status: "online"})
+	c.sendRaw(websocket.MessageText, []byte(`{"type":"heartbeat","requestId":"r4","payload":{}}`))
 	c.expectError("r4", protocol.TypeHeartbeat, protocol.CodeBadRequest)
 
 	c.send(protocol.TypeGetChannel, "r5", protocol.GetChannel{ChannelID: group.ID})

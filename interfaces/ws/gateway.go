@@ -37,7 +37,7 @@ type Gateway struct {
 }
 
 // NewGateway builds the gateway. It fails on an invalid origin pattern.
-func NewGateway(cfg Config, hub *Hub, chat ChatService, auth Authenticator, log *slog.Logger) (*Gateway, error) {
+func NewGateway(cfg Config, hub *Hub, chat ChatService, presence PresenceService, auth Authenticator, log *slog.Logger) (*Gateway, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("websocket gateway config: %w", err)
@@ -51,7 +51,7 @@ func NewGateway(cfg Config, hub *Hub, chat ChatService, auth Authenticator, log 
 		chat:     chat,
 		auth:     auth,
 		log:      log,
-		frames:   &frames{commands: &commands{chat: chat, hub: hub}, hub: hub, log: log},
+		frames:   &frames{commands: &commands{chat: chat, presence: presence, hub: hub}, hub: hub, log: log},
 		origins:  origin.NewPolicy(cfg.AllowedOrigins),
 		sessions: make(map[*session]struct{}),
 	}, nil

@@ -124,7 +124,7 @@ func TestChannelListFailureRefusesHandshake(t *testing.T) {
 }
 
 func TestInvalidOriginPatternFailsConstruction(t *testing.T) {
-	_, err := NewGateway(Config{AllowedOrigins: []string{"[a-"}}, NewHub(nil), nil, nil, nil)
+	_, err := NewGateway(Config{AllowedOrigins: []string{"[a-"}}, NewHub(nil), nil, nil, nil, nil)
 	if err == nil {
 		t.Fatal("NewGateway accepted a malformed pattern")
 	}

@@ -46,6 +46,8 @@ func (h *Hub) route(ev domain.Event, only *session) {
 		h.routeMemberJoined(ev, only)
 	case domain.EventMemberLeft:
 		h.routeMemberLeft(ev, only)
+	case domain.EventPresenceChanged:
+		h.routePresenceChanged(ev, only)
 	default:
 		h.log.Warn("ignoring event of unknown type", "type", ev.Type, "channel", ev.ChannelID)
 	}

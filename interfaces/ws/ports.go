@@ -2,8 +2,10 @@ package ws
 
 import (
 	"context"
+	"time"
 
 	"github.com/chatd/chat/application/chat"
+	"github.com/chatd/chat/application/presence"
 	"github.com/chatd/chat/domain"
 )
 
@@ -19,6 +21,14 @@ type ChatService interface {
 	Join(ctx context.Context, actorID, origin, channelID string) (domain.Channel, error)
 	Leave(ctx context.Context, actorID, origin, channelID string) error
 	Users(ctx context.Context, actorID string, ids []string) ([]domain.User, error)
+}
+
+// PresenceService is what sessions need from the presence use cases
+// (*presence.Service). sessionID tells the user's connections apart: any
+// one of them heartbeating keeps the user online.
+type PresenceService interface {
+	Heartbeat(ctx context.Context, actorID, sessionID string, in presence.HeartbeatInput) (time.Time, error)
+	Presences(ctx context.Context, actorID string, ids []string) ([]domain.UserPresence, error)
 }
 
 // Authenticator turns a bearer token into the user it names

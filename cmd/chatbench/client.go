@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// readLimit is the largest frame chatbench accepts: a page of 100 messages
+// of 1,000 four-byte characters, with room for the JSON around them.
+const readLimit = 1 << 20
+
+// user is a benchmark user with its token.
+type user struct {
+	ID    string
+	Token string
+}
+
+// frameHandler receives every frame that is not the reply to a call: pushed
+// events and the replies to fire-and-forget commands (send_message). It
+// runs on the connection's read goroutine, so frames of one connection are
+// handled one at a time and in arrival order.
+type frameHandler func(c *client, f inFrame, at time.Time)
+
+// client is one WebSocket connection of one benchmark user: a read
+// goroutine that hands frames to the scenario's handler or to a waiting
+// call, and writes from any goroutine (the library serialises them).
+type client struct {
+	index   int // the connection's number over the whole run: picks its source address
+	user    user
+	handler frameHandler
+	// onReady, if set, runs after each ready frame and before any other
+	// frame of that connection is handled.
+	onReady func(c *client)
+
+	conn  *websocket.Conn
+	ready readyPayload
+
+	// closing is set before an intended close, so the read loop does not
+	// count the end of the connection as a drop.
+	closing atomic.Bool
+	done    chan struct{}
+	dropErr error // why the connection ended, when it was not closing; set before done closes
+
+	nextID  atomic.Int64
+	callsMu sync.Mutex
+	calls   map[string]chan inFrame
+
+	// mu guards the scenario state kept per client (streams and the like).
+	mu      sync.Mutex
+	streams map[string]*Stream
+	state   any
+}
+
+func newClient(index int, u user, handler frameHandler) *client {
+	return &client{index: index, user: u, handler: handler, streams: make(map[string]*Stream)}
+}
+
+// dial opens the connection, waits for ready and starts the read loop.
+func (c *client) dial(ctx context.Context, wsURL string, httpClient *http.Client) error {
+	header := http.Header{"Authorization": []string{"Bearer " + c.user.Token}}
+	conn, resp, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: httpClient, HTTPHeader: header})
+	if err != nil {
+		if resp != nil {
+			return fmt.Errorf("dial %s as %s: HTTP %d: %w", wsURL, c.user.ID, resp.StatusCode, err)
+		}
+		return fmt.Errorf("dial %s as %s: %w", wsURL, c.user.ID, err)
+	}
+	conn.SetReadLimit(readLimit)
+	_, data, err := conn.Read(ctx)
+	if err != nil {
+		conn.CloseNow()
+		return fmt.Errorf("read ready of %s: %w", c.user.ID, err)
+	}
+	var first inFrame
+	if err := json.Unmarshal(data, &first); err != nil || first.Type != "ready" {
+		conn.CloseNow()
+		return fmt.Errorf("first frame of %s is not ready: %.200s", c.user.ID, data)
+	}
+	if err := decodePayload(first, &c.ready); err != nil {
+		conn.CloseNow()
+		return err
+	}
+	c.conn = conn
+	if c.onReady != nil {
+		c.onReady(c)
+	}
+	c.closing.Store(false)
+	c.done = make(chan struct{})
+	c.dropErr = nil
+	c.calls = make(map[string]chan inFrame)
+	go c.readLoop(c.conn, c.done)
+	return nil
+}
+
+func (c *client) readLoop(conn *websocket.Conn, done chan struct{}) {
+	defer close(done)
+	for {
+		_, data, err := conn.Read(context.Background())
+		at := time.Now()
+		if err != nil {
+			if !c.closing.Load() {
+				c.dropErr = err
+			}
+			return
+		}
+		var f inFrame
+		if err := json.Unmarshal(data, &f); err != nil {
+			c.dropErr = fmt.Errorf("frame is not JSON: %.200s", data)
+			conn.CloseNow()
+			return
+		}
+		if f.RequestID != "" && c.deliverReply(f) {
+			continue
+		}
+		c.handler(c, f, at)
+	}
+}
+
+// deliverReply hands a reply to its waiting call. A call that gave up
+// (its context ended) leaves a nil entry, so its late reply is dropped
+// here instead of reaching the handler as an unexpected frame.
+func (c *client) deliverReply(f inFrame) bool {
+	c.callsMu.Lock()
+	ch, ok := c.calls[f.RequestID]
+	delete(c.calls, f.RequestID)
+	c.callsMu.Unlock()
+	if ok && ch != nil {
+		ch <- f
+	}
+	return ok
+}
+
+// send writes a command without waiting for its reply; the reply goes to
+// the handler.
+func (c *client) send(typ string, payload any) error {
+	return c.write(outFrame{Type: typ, Payload: payload})
+}
+
+// call writes a command with a fresh requestId and waits for the reply
+// with that id (which may be an error frame) until ctx ends.
+func (c *client) call(ctx context.Context, typ string, payload any) (inFrame, error) {
+	id := "b" + strconv.FormatInt(c.nextID.Add(1), 10)
+	reply := make(chan inFrame, 1)
+	c.callsMu.Lock()
+	c.calls[id] = reply
+	c.callsMu.Unlock()
+	abandon := func() {
+		c.callsMu.Lock()
+		if _, waiting := c.calls[id]; waiting {
+			c.calls[id] = nil // the reply may still come; drop it then
+		}
+		c.callsMu.Unlock()
+	}
+	if err := c.write(outFrame{Type: typ, RequestID: id, Payload: payload}); err != nil {
+		abandon()
+		return inFrame{}, err
+	}
+	select {
+	case f := <-reply:
+		return f, nil
+	case <-c.done:
+		return inFrame{}, fmt.Errorf("%s of %s: connection ended: %v", typ, c.user.ID, c.dropErr)
+	case <-ctx.Done():
+		abandon()
+		return inFrame{}, fmt.Errorf("%s of %s: no reply: %w", typ, c.user.ID, ctx.Err())
+	}
+}
+
+// write sends one frame. The library closes the connection when the
+// context of a write ends mid-frame, so the write gets its own timeout
+// instead of the caller's context: a phase that ends while a frame is on
+// its way must not cut the connection.
+func (c *client) write(f outFrame) error {
+	data, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", f.Type, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	if err := c.conn.Write(ctx, websocket.MessageText, data); err != nil {
+		return fmt.Errorf("write %s of %s: %w", f.Type, c.user.ID, err)
+	}
+	return nil
+}
+
+// close ends the connection on purpose: with the close handshake when
+// graceful, else by dropping the TCP connection the way a network failure
+// would.
+func (c *client) close(graceful bool) {
+	if c.conn == nil {
+		return
+	}
+	c.closing.Store(true)
+	if graceful {
+		_ = c.conn.Close(websocket.StatusNormalClosure, "benchmark done") // the peer may be gone already
+	} else {
+		_ = c.conn.CloseNow()
+	}
+	<-c.done
+}
+
+// dropped returns why the connection ended if it ended without being
+// asked to, else nil.
+func (c *client) dropped() error {
+	if c.done == nil {
+		return errors.New("never connected")
+	}
+	select {
+	case <-c.done:
+		if c.closing.Load() {
+			return nil
+		}
+		if c.dropErr == nil {
+			return errors.New("connection ended")
+		}
+		return c.dropErr
+	default:
+		return nil
+	}
+}
+
+// stream returns the client's checker for a channel, if it has one.
+func (c *client) stream(channelID string) *Stream {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.streams[channelID]
+}
+
+// subscribe starts checking a channel from lastSeq unless it is checked
+// already.
+func (c *client) subscribe(channelID string, lastSeq int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.streams[channelID]; !ok {
+		c.streams[channelID] = NewStream(lastSeq)
+	}
+}

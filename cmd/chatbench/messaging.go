@@ -1,0 +1,191 @@
+package main
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// benchChannel is one channel of a run and who is in it.
+type benchChannel struct {
+	id      string
+	members []*client
+	// maxAcked is the highest seq any sender got in message_sent: every
+	// member must end up holding every seq up to it.
+	maxAcked atomic.Int64
+}
+
+// traffic counts one shard's messages and keeps their latencies. Its
+// handle method is the frameHandler of every client in direct, group and
+// burst-reconnect runs.
+type traffic struct {
+	channels sync.Map // channel id -> *benchChannel
+
+	e2e *Histogram // send (due time) to message_received
+	ack *Histogram // send (due time) to message_sent
+
+	acked      atomic.Int64
+	received   atomic.Int64
+	sendErrors atomic.Int64
+	otherFault atomic.Int64
+	lastAck    atomic.Int64 // unix nanoseconds
+	lastRecv   atomic.Int64
+
+	mu       sync.Mutex
+	errCodes map[string]int64
+	faults   []string
+}
+
+func newTraffic() *traffic {
+	return &traffic{e2e: NewHistogram(), ack: NewHistogram(), errCodes: map[string]int64{}}
+}
+
+// handle reads one frame of a client in a messaging run.
+func (t *traffic) handle(c *client, f inFrame, at time.Time) {
+	switch f.Type {
+	case "message_received":
+		var m messagePayload
+		if !t.decode(c, f, &m) {
+			return
+		}
+		c.mu.Lock()
+		if s := c.streams[m.ChannelID]; s != nil {
+			s.Live(m.Seq)
+		} else {
+			t.fault("%s got message_received of channel %s it is not subscribed to", c.user.ID, m.ChannelID)
+		}
+		c.mu.Unlock()
+		t.received.Add(1)
+		t.lastRecv.Store(at.UnixNano())
+		if sent, ok := bodyStamp(m.Body); ok {
+			t.e2e.Record(at.Sub(sent))
+		}
+	case "message_sent":
+		var m messagePayload
+		if !t.decode(c, f, &m) {
+			return
+		}
+		c.mu.Lock()
+		if s := c.streams[m.ChannelID]; s != nil {
+			s.Own(m.Seq)
+		}
+		c.mu.Unlock()
+		if v, ok := t.channels.Load(m.ChannelID); ok {
+			ch := v.(*benchChannel)
+			for cur := ch.maxAcked.Load(); m.Seq > cur && !ch.maxAcked.CompareAndSwap(cur, m.Seq); cur = ch.maxAcked.Load() {
+			}
+		}
+		t.acked.Add(1)
+		t.lastAck.Store(at.UnixNano())
+		if sent, ok := bodyStamp(m.Body); ok {
+			t.ack.Record(at.Sub(sent))
+		}
+	case "channel_created":
+		var p channelCreatedPayload
+		if t.decode(c, f, &p) {
+			c.subscribe(p.ChannelID, 0)
+		}
+	case "error":
+		var e errorPayload
+		if !t.decode(c, f, &e) {
+			return
+		}
+		t.mu.Lock()
+		t.errCodes[e.Code]++
+		t.mu.Unlock()
+		if e.Command == "send_message" {
+			t.sendErrors.Add(1)
+			return
+		}
+		t.fault("%s got error %s (%s) for %q", c.user.ID, e.Code, e.Message, e.Command)
+	case "member_joined", "member_left", "presence_updated":
+		// Not part of these runs' checks.
+	default:
+		t.fault("%s got unexpected frame %s", c.user.ID, f.Type)
+	}
+}
+
+func (t *traffic) decode(c *client, f inFrame, v any) bool {
+	if err := decodePayload(f, v); err != nil {
+		t.fault("%s: %v", c.user.ID, err)
+		return false
+	}
+	return true
+}
+
+// fault records a protocol violation seen on the read path.
+func (t *traffic) fault(format string, args ...any) {
+	t.otherFault.Add(1)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.faults) < maxListed {
+		t.faults = append(t.faults, fmt.Sprintf(format, args...))
+	}
+}
+
+// addChannel registers a created channel so message_sent can raise its
+// maxAcked.
+func (t *traffic) addChannel(ch *benchChannel) {
+	t.channels.Store(ch.id, ch)
+}
+
+// report adds the traffic's counts, latencies and faults to a result.
+func (t *traffic) report(res *shardResult) {
+	res.Counters["acked"] += t.acked.Load()
+	res.Counters["received"] += t.received.Load()
+	res.Counters["send_errors"] += t.sendErrors.Load()
+	res.Histograms["send_to_receive"] = t.e2e.Data()
+	res.Histograms["send_to_ack"] = t.ack.Data()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, f := range t.faults {
+		res.fail("%s", f)
+	}
+	if extra := t.otherFault.Load() - int64(len(t.faults)); extra > 0 {
+		res.Counters["failures"] += extra
+	}
+	if n := t.sendErrors.Load(); n > 0 {
+		res.fail("%d send_message commands failed: %s", n, errorSummary(t.errCodes))
+	}
+}
+
+// verify checks every member's stream of every channel against the
+// channel's last acknowledged seq.
+func verifyChannels(channels []*benchChannel, res *shardResult) {
+	for _, ch := range channels {
+		upTo := ch.maxAcked.Load()
+		for _, c := range ch.members {
+			s := c.stream(ch.id)
+			if s == nil {
+				res.fail("%s was never subscribed to channel %s", c.user.ID, ch.id)
+				continue
+			}
+			c.mu.Lock()
+			tally := s.Verify(upTo)
+			c.mu.Unlock()
+			res.Tally.Add(tally)
+			if tally.Failed() && len(res.Failures) < maxListed {
+				res.fail("channel %s, member %s: up to seq %d, %d missing, %d duplicated, %d reordered",
+					ch.id, c.user.ID, upTo, tally.Missing, tally.Duplicates, tally.Reordered)
+			}
+		}
+	}
+}
+
+// allCaughtUp reports whether every member holds every acknowledged seq.
+func allCaughtUp(channels []*benchChannel) bool {
+	for _, ch := range channels {
+		upTo := ch.maxAcked.Load()
+		for _, c := range ch.members {
+			c.mu.Lock()
+			s := c.streams[ch.id]
+			ok := s != nil && s.CaughtUp(upTo)
+			c.mu.Unlock()
+			if !ok {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// received collects one connection's message_received frames of a channel
+// in a goroutine, so that a long stream never fills the test client's
+// buffer. Other frames are dropped. Stop it before using the client for
+// requests again.
+type received struct {
+	channelID string
+	mu        sync.Mutex
+	msgs      []messagePayload
+	closed    bool
+	notify    chan struct{}
+	stop      chan struct{}
+	done      chan struct{}
+}
+
+func collect(c *client, channelID string) *received {
+	c.t.Helper()
+	if len(c.pending) > 0 {
+		c.t.Fatalf("collect: %d frames already pending", len(c.pending))
+	}
+	r := &received{channelID: channelID, notify: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		for {
+			select {
+			case <-r.stop:
+				return
+			case f, ok := <-c.frames:
+				if !ok {
+					r.mu.Lock()
+					r.closed = true
+					r.mu.Unlock()
+					r.signal()
+					return
+				}
+				var m messagePayload
+				if f.Type != "message_received" || json.Unmarshal(f.Payload, &m) != nil || m.ChannelID != channelID {
+					continue
+				}
+				r.mu.Lock()
+				r.msgs = append(r.msgs, m)
+				r.mu.Unlock()
+				r.signal()
+			}
+		}
+	}()
+	return r
+}
+
+func (r *received) signal() {
+	select {
+	case r.notify <- struct{}{}:
+	default:
+	}
+}
+
+// halt stops collecting; the client may then be used for requests.
+func (r *received) halt() {
+	close(r.stop)
+	<-r.done
+}
+
+// messages returns what arrived so far.
+func (r *received) messages() []messagePayload {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]messagePayload(nil), r.msgs...)
+}
+
+// waitForSeq waits until a message with seq at least seq arrived and
+// returns everything received by then.
+func (r *received) waitForSeq(t *testing.T, who string, seq int64, timeout time.Duration) []messagePayload {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		r.mu.Lock()
+		msgs := append([]messagePayload(nil), r.msgs...)
+		closed := r.closed
+		r.mu.Unlock()
+		if len(msgs) > 0 && msgs[len(msgs)-1].Seq >= seq {
+			return msgs
+		}
+		if closed {
+			t.Fatalf("%s: connection closed after %d messages, waiting for seq %d", who, len(msgs), seq)
+		}
+		select {
+		case <-r.notify:
+		case <-deadline:
+			t.Fatalf("%s: %d messages within %s, last seq %v, want seq %d", who, len(msgs), timeout, lastSeq(msgs), seq)
+		}
+	}
+}
+
+func lastSeq(msgs []messagePayload) any {
+	if len(msgs) == 0 {
+		return "none"
+	}
+	return msgs[len(msgs)-1].Seq
+}
+
+// checkStream fails unless msgs is exactly seqs from..to, each once, in
+// order: what one connection must see of a channel.
+func checkStream(t *testing.T, who string, msgs []messagePayload, from, to int64) {
+	t.Helper()
+	if int64(len(msgs)) != to-from+1 {
+		t.Fatalf("%s received %d messages, want seqs %d..%d: %v", who, len(msgs), from, to, seqsOf(msgs))
+	}
+	for i, m := range msgs {
+		if m.Seq != from+int64(i) {
+			t.Fatalf("%s: message %d has seq %d, want %d (stream %v)", who, i, m.Seq, from+int64(i), seqsOf(msgs))
+		}
+	}
+}
+
+func seqsOf(msgs []messagePayload) []int64 {
+	out := make([]int64, len(msgs))
+	for i, m := range msgs {
+		out[i] = m.Seq
+	}
+	return out
+}
+
+// history pages through a channel's whole history with get_messages.
+func history(c *client, channelID string) []messagePayload {
+	c.t.Helper()
+	var all []messagePayload
+	for {
+		var page struct {
+			Messages []messagePayload `json:"messages"`
+			HasMore  bool             `json:"hasMore"`
+		}
+		c.mustRequest("get_messages", map[string]any{"channelId": channelID, "afterSeq": lastSeqOr0(all), "limit": 100}, "messages", &page)
+		all = append(all, page.Messages...)
+		if !page.HasMore {
+			return all
+		}
+	}
+}
+
+func lastSeqOr0(msgs []messagePayload) int64 {
+	if len(msgs) == 0 {
+		return 0
+	}
+	return msgs[len(msgs)-1].Seq
+}
+
+// trySend sends a message and waits for its reply, reporting false instead
+// of failing when the connection closes first (the node was killed).
+func trySend(c *client, channelID, body, clientMessageID string) (messagePayload, bool) {
+	id := fmt.Sprintf("r-%d", c.next.Add(1))
+	data, err := json.Marshal(map[string]any{"type": "send_message", "requestId": id,
+		"payload": map[string]any{"channelId": channelID, "body": body, "clientMessageId": clientMessageID}})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	if err := c.conn.Write(ctx, websocket.MessageText, data); err != nil {
+		return messagePayload{}, false
+	}
+	deadline := time.After(waitTimeout)
+	for {
+		select {
+		case f, ok := <-c.frames:
+			if !ok {
+				return messagePayload{}, false
+			}
+			if f.RequestID != id {
+				continue
+			}
+			if f.Type != "message_sent" {
+				c.t.Fatalf("send_message: got %s %s", f.Type, f.Payload)
+			}
+			var m messagePayload
+			f.decode(c.t, &m)
+			return m, true
+		case <-deadline:
+			c.t.Fatalf("no reply to send_message within %s", waitTimeout)
+		}
+	}
+}

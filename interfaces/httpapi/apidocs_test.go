@@ -1,0 +1,114 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/go-cmp/cmp"
+)
+
+const openAPIPath = "../../api/openapi.yaml"
+
+func loadOpenAPI(t *testing.T) asyncDoc {
+	t.Helper()
+	return loadYAML(t, openAPIPath)
+}
+
+// TestServedOpenAPIIsTheCommittedOne: /openapi.json serves the document
+// committed as api/openapi.yaml (both are written by cmd/openapigen; `make
+// check-generated` proves they are fresh).
+func TestServedOpenAPIIsTheCommittedOne(t *testing.T) {
+	rec := call(newTestRouter(nil), "GET", "/openapi.json", "", "", nil)
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("/openapi.json: %d %v", rec.Code, rec.Header())
+	}
+	var served map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &served); err != nil {
+		t.Fatal(err)
+	}
+	committed := loadOpenAPI(t).root
+	if diff := cmp.Diff(committed, served); diff != "" {
+		t.Fatalf("api/openapi.yaml (-) and /openapi.json (+) differ; run make generate:\n%s", diff)
+	}
+	if served["openapi"] != "3.0.3" {
+		t.Fatalf("openapi = %v", served["openapi"])
+	}
+}
+
+// TestOpenAPIDocumentsEveryRoute: every route the router serves (but the
+// WebSocket upgrade and the documents' own UI) is in the document, and the
+// document names no route that does not exist.
+func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
+	doc := loadOpenAPI(t)
+	var documented []string
+	for path, item := range doc.get(doc.root, "paths") {
+		for method := range doc.resolve(item) {
+			documented = append(documented, strings.ToUpper(method)+" "+path)
+		}
+	}
+	routed := routesOf(t, newTestRouter(nil))
+	if diff := cmp.Diff(sortedCopy(routed), sortedCopy(documented)); diff != "" {
+		t.Fatalf("routes (-) and documented operations (+):\n%s", diff)
+	}
+	for _, op := range documented {
+		if strings.HasPrefix(op, "GET /admin/") || strings.HasPrefix(op, "POST /admin/") || strings.HasPrefix(op, "DELETE /admin/") {
+			method, path, _ := strings.Cut(op, " ")
+			sec := doc.get(doc.root, "paths", path, strings.ToLower(method))["security"]
+			if !strings.Contains(toJSON(sec), "AdminToken") {
+				t.Errorf("%s is not marked with the AdminToken security scheme", op)
+			}
+		}
+	}
+}
+
+func TestSwaggerUI(t *testing.T) {
+	h := newTestRouter(nil)
+	rec := call(h, "GET", "/swagger/index.html", "", "", nil)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "/openapi.json") {
+		t.Fatalf("/swagger/index.html: %d %.200s", rec.Code, rec.Body)
+	}
+	for _, asset := range []string{"/swagger/swagger-ui-bundle.js", "/swagger/swagger-ui.css"} {
+		if rec := call(h, "GET", asset, "", "", nil); rec.Code != http.StatusOK || rec.Body.Len() == 0 {
+			t.Errorf("%s: %d", asset, rec.Code)
+		}
+	}
+	for _, path := range []string{"/swagger", "/swagger/"} {
+		if rec := call(h, "GET", path, "", "", nil); rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != "/swagger/index.html" {
+			t.Errorf("%s: %d %v", path, rec.Code, rec.Header())
+		}
+	}
+}
+
+func toJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// routesOf lists "METHOD /pattern" for every route of the router but the
+// WebSocket upgrade and Swagger UI, which are not REST operations.
+func routesOf(t *testing.T, h http.Handler) []string {
+	t.Helper()
+	var out []string
+	err := chi.Walk(h.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		route = strings.ReplaceAll(route, "/*/", "/")
+		if route == "/ws" || strings.HasPrefix(route, "/swagger") {
+			return nil
+		}
+		out = append(out, method+" "+route)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func sortedCopy(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}
