@@ -185,6 +185,13 @@ func TestAdminRemoveMemberEndsSubscription(t *testing.T) {
 	alice.mustRequest("create_channel", map[string]any{"channelType": "direct", "memberIds": []string{bobID}}, "channel_created", &dm)
 	alice.mustRequest("send_message", map[string]any{"channelId": dm.ChannelID, "body": "barrier", "clientMessageId": "a3"}, "message_sent", nil)
 	for name, c := range map[string]*client{"bob": bob, "bob's other device": bobOther} {
+		// An operator's removal is news to each of bob's connections: one
+		// member_left about himself, then nothing more of the group.
+		var ev struct{ ChannelID, UserID string }
+		c.awaitType("member_left").decode(t, &ev)
+		if ev.ChannelID != g.ChannelID || ev.UserID != bobID {
+			t.Fatalf("%s got member_left %+v", name, ev)
+		}
 		assertLeftQuietly(t, c, name, g.ChannelID, 1, isMessage(dm.ChannelID, 1))
 	}
 	for typ, payload := range map[string]map[string]any{

@@ -138,8 +138,15 @@ func (h *Hub) routeMemberLeft(ev domain.Event, only *session) {
 	if !ok {
 		return
 	}
+	// A leave the user asked for came with its own channel_left reply; a
+	// removal by an operator (no origin session) is news to every one of
+	// the user's connections, and the last frame of that channel they get.
+	removed := ev.OriginSession == ""
 	for s := range h.users[ev.UserID] {
 		if only == nil || s == only {
+			if _, subscribed := h.channels[ev.ChannelID][s]; removed && subscribed {
+				h.sendLocked(s, frame)
+			}
 			h.unsubscribeLocked(s, ev.ChannelID)
 		}
 	}

@@ -149,6 +149,21 @@ func TestHubMemberLeftUnsubscribesLeaverFirst(t *testing.T) {
 	expectFrames(t, "remaining member", stayer, append([]seen{{Type: protocol.TypeMemberLeft, ChannelID: "c1", UserID: "u2"}}, received("c1", 1)...))
 }
 
+func TestHubMemberRemovedByOperatorTellsThatMember(t *testing.T) {
+	h := quietHub()
+	removed, removedLaptop, stayer := join(t, h, "u2", 8, c1), join(t, h, "u2", 8, c1), join(t, h, "u1", 8, c1)
+
+	deliver(t, h,
+		domain.Event{Type: domain.EventMemberLeft, ChannelID: "c1", UserID: "u2"}, // no origin: the admin API
+		msg("c1", 1, ""),
+	)
+
+	left := seen{Type: protocol.TypeMemberLeft, ChannelID: "c1", UserID: "u2"}
+	expectFrames(t, "removed member", removed, []seen{left})
+	expectFrames(t, "removed member's other session", removedLaptop, []seen{left})
+	expectFrames(t, "remaining member", stayer, append([]seen{left}, received("c1", 1)...))
+}
+
 func TestHubMemberJoinedSubscribesJoiner(t *testing.T) {
 	h := quietHub()
 	joiner, joinerLaptop, member := join(t, h, "u3", 8), join(t, h, "u3", 8), join(t, h, "u1", 8, c1)
@@ -187,7 +202,7 @@ func TestHubHandshakeCollectsEventsUntilReady(t *testing.T) {
 	// the list, seq 4 is not; c2 was left on another device; c9 is new.
 	deliver(t, h,
 		msg("c1", 3, ""), msg("c1", 4, ""),
-		domain.Event{Type: domain.EventMemberLeft, ChannelID: "c2", UserID: "u1"},
+		domain.Event{Type: domain.EventMemberLeft, ChannelID: "c2", UserID: "u1", OriginSession: "s-other-device"},
 		domain.Event{Type: domain.EventChannelCreated, ChannelID: "c9", Channel: &domain.Channel{ID: "c9", MemberIDs: []string{"u1", "u2"}}},
 	)
 	var listed []string
