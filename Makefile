@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: run test test-short build fmt vet lint generate check-generated clean bench
+.PHONY: run test test-short build fmt vet lint generate check-generated clean bench cluster
 
 ## run: start chatd on its embedded defaults (local PostgreSQL under .data/)
 run:
@@ -13,6 +13,11 @@ run:
 ## test: every test against a throwaway real PostgreSQL, then a short fuzz run
 test:
 	@scripts/test.sh
+
+## cluster: etcd, one PostgreSQL and three chatd nodes on local ports
+## (8081-8083) sharing the development broker, to watch the ring work
+cluster:
+	@scripts/cluster.sh
 
 ## build: compile chatd into bin/
 build:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# make test: start a throwaway PostgreSQL cluster and Apache Kafka broker,
+# make test: start a throwaway PostgreSQL cluster, Apache Kafka broker and etcd,
 # run every test package against them in parallel, fuzz the frame decoder
-# briefly, stop both.
+# briefly, stop them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,8 +9,11 @@ GO=${GO:-go}
 FUZZTIME=${FUZZTIME:-10s}
 PGDIR=$(mktemp -d /tmp/chat-test-pg.XXXXXX)
 KAFKADIR=$(mktemp -d /tmp/chat-test-kafka.XXXXXX)
+ETCDDIR=$(mktemp -d /tmp/chat-test-etcd.XXXXXX)
 
 cleanup() {
+	scripts/etcd.sh stop "$ETCDDIR" >/dev/null 2>&1 || true
+	rm -rf "$ETCDDIR"
 	scripts/kafka.sh stop "$KAFKADIR" >/dev/null 2>&1 || true
 	rm -rf "$KAFKADIR"
 	scripts/pg.sh stop "$PGDIR" >/dev/null 2>&1 || true
@@ -30,6 +33,10 @@ export CHAT_TEST_DATABASE_URL
 echo "== starting a throwaway Apache Kafka broker in $KAFKADIR"
 CHAT_TEST_KAFKA_BROKERS=$(scripts/kafka.sh start "$KAFKADIR")
 export CHAT_TEST_KAFKA_BROKERS
+
+echo "== starting a throwaway etcd in $ETCDDIR"
+CHAT_TEST_ETCD_ENDPOINTS=$(scripts/etcd.sh start "$ETCDDIR")
+export CHAT_TEST_ETCD_ENDPOINTS
 
 echo "== go test (race detector on)"
 $GO test -race -count=1 -timeout 10m ./...

@@ -13,6 +13,7 @@ import (
 	"github.com/chatd/chat/application/chat"
 	"github.com/chatd/chat/application/identity"
 	"github.com/chatd/chat/infrastructure/auth"
+	"github.com/chatd/chat/infrastructure/cluster"
 	"github.com/chatd/chat/infrastructure/config"
 	"github.com/chatd/chat/infrastructure/kafka"
 	"github.com/chatd/chat/infrastructure/postgres"
@@ -63,6 +64,7 @@ var providerSet = wire.NewSet(
 	kafkaSet,
 	presenceSet,
 	adminSet,
+	clusterSet,
 	provideWorkers,
 	wire.Bind(new(chat.Store), new(*postgres.ChatStore)),
 	wire.Bind(new(chat.SendLimiter), new(*ratelimit.PerUser)),
@@ -106,21 +108,23 @@ func provideJWT(cfg config.Config) *auth.JWT {
 	return auth.NewJWT(cfg.JWTSecret)
 }
 
-func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, presenceService ws.PresenceService, authn ws.Authenticator, logger *slog.Logger) (*ws.Gateway, error) {
+func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, presenceService ws.PresenceService, authn ws.Authenticator, owners ws.Owners, logger *slog.Logger) (*ws.Gateway, error) {
 	return ws.NewGateway(ws.Config{
 		NodeID:            cfg.NodeID,
 		AllowedOrigins:    cfg.AllowedOrigins,
 		HeartbeatInterval: cfg.HeartbeatInterval,
 		PresenceTimeout:   cfg.PresenceTimeout,
+		Owners:            owners,
 	}, hub, chatService, presenceService, authn, logger)
 }
 
-func provideRouter(cfg config.Config, identityService *identity.Service, adminService httpapi.Admin, gateway *ws.Gateway, db *postgres.DB, broker *kafka.Cluster, registry *prometheus.Registry, logger *slog.Logger) http.Handler {
+func provideRouter(cfg config.Config, identityService *identity.Service, adminService httpapi.Admin, owners httpapi.Owners, gateway *ws.Gateway, db *postgres.DB, broker *kafka.Cluster, membership *cluster.Membership, registry *prometheus.Registry, logger *slog.Logger) http.Handler {
 	return httpapi.NewRouter(httpapi.Deps{
 		Identity:   identityService,
 		Admin:      adminService,
+		Owners:     owners,
 		Gateway:    gateway,
-		Checks:     map[string]httpapi.Pinger{"database": db, "broker": broker},
+		Checks:     map[string]httpapi.Pinger{"database": db, "broker": broker, "cluster": membership},
 		AdminToken: cfg.AdminToken,
 		NodeID:     cfg.NodeID,
 		Origins:    origin.NewPolicy(cfg.AllowedOrigins),

@@ -4,14 +4,14 @@ import (
 	"github.com/google/wire"
 
 	"github.com/chatd/chat/application/admin"
-	"github.com/chatd/chat/infrastructure/config"
+	"github.com/chatd/chat/infrastructure/cluster"
 	"github.com/chatd/chat/infrastructure/postgres"
 	"github.com/chatd/chat/interfaces/httpapi"
 )
 
 // adminSet provides the admin feature: the operator's use cases over the
-// system-role store, and the cluster view they report (this node alone
-// until cluster membership provides a ring).
+// system-role store, and the cluster view they report (the ring of the
+// node's cluster membership).
 var adminSet = wire.NewSet(
 	postgres.NewAdminStore,
 	admin.NewService,
@@ -20,8 +20,8 @@ var adminSet = wire.NewSet(
 	wire.Bind(new(httpapi.Admin), new(*admin.Service)),
 )
 
-// provideCluster is the cluster the admin API reports. The cluster issue
-// replaces it with the ring watcher.
-func provideCluster(cfg config.Config) admin.Cluster {
-	return admin.Standalone{NodeID: cfg.NodeID}
+// provideCluster is the cluster the admin API reports: the ring this node
+// routes by, so /admin/v1/cluster shows exactly what /v1/gateway uses.
+func provideCluster(membership *cluster.Membership) admin.Cluster {
+	return membership
 }

@@ -34,7 +34,12 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	clock := system.Clock{}
 	service := identity.NewService(userStore, jwt, uuiDs, clock)
 	adminStore := postgres.NewAdminStore(db)
-	cluster := provideCluster(cfg)
+	membership, cleanup2, err := provideMembership(ctx, cfg, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	cluster := provideCluster(membership)
 	adminService := admin.NewService(adminStore, cluster)
 	hub := ws.NewHub(logger)
 	chatStore := postgres.NewChatStore(db)
@@ -45,30 +50,35 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	registry := telemetry.NewRegistry()
 	presenceMetrics, err := providePresenceMetrics(cfg, registry, tracker)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	presenceService := providePresenceService(cfg, presenceStore, tracker, clock, presenceMetrics)
-	gateway, err := provideGateway(cfg, hub, chatService, presenceService, service, logger)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	kafkaCluster, cleanup2, err := provideKafkaCluster(ctx, cfg, logger)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	handler := provideRouter(cfg, service, adminService, gateway, db, kafkaCluster, registry, logger)
-	publisher, cleanup3, err := providePublisher(kafkaCluster, registry, logger)
+	gateway, err := provideGateway(cfg, hub, chatService, presenceService, service, membership, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	outboxRelay := provideRelay(db, publisher, logger)
-	consumer, cleanup4, err := provideConsumer(ctx, kafkaCluster, hub, registry, logger)
+	kafkaCluster, cleanup3, err := provideKafkaCluster(ctx, cfg, logger)
 	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	handler := provideRouter(cfg, service, adminService, membership, gateway, db, kafkaCluster, membership, registry, logger)
+	publisher, cleanup4, err := providePublisher(kafkaCluster, registry, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	outboxRelay := provideRelay(db, publisher, logger)
+	consumer, cleanup5, err := provideConsumer(ctx, kafkaCluster, hub, registry, logger)
+	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -76,6 +86,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	}
 	mainKafkaWorkers, err := provideKafkaWorkers(consumer, outboxRelay, registry)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -84,6 +95,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	}
 	nodeLiveness, err := provideNodeLiveness(ctx, cfg, db, presenceService, logger)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -94,6 +106,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	v := provideWorkers(outboxRelay, mainKafkaWorkers, mainPresenceWorkers)
 	app := newApp(cfg, handler, gateway, v, logger)
 	return app, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()

@@ -32,6 +32,7 @@ type Config struct {
 
 	Kafka    Kafka
 	Presence Presence
+	Cluster  Cluster
 
 	// Generated lists the secrets this process made up because they were
 	// unset in embedded mode, so main can print them once.
@@ -79,6 +80,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if c.Presence, err = loadPresence(getenv); err != nil {
+		return Config{}, err
+	}
+	if c.Cluster, err = loadCluster(getenv, c.HTTPAddr); err != nil {
 		return Config{}, err
 	}
 	c.AllowedOrigins = splitList(getenv("CHAT_ALLOWED_ORIGINS"))

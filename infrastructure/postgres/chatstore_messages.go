@@ -2,22 +2,28 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 
 	"gorm.io/gorm"
 
 	"github.com/chatd/chat/domain"
+	"github.com/chatd/chat/infrastructure/eventcodec"
 )
 
 // AppendMessage stores msg as actorID with the channel's next seq.
 //
-// The channel row lock is what makes seq dense: concurrent senders queue on
-// it, each reads last_seq after the previous one committed, and the message,
-// the new last_seq and the outbox row commit together or not at all. The
-// same lock orders outbox rows of a channel by seq, which the relay keeps.
-// A retry (same sender, channel and ClientMessageID) finds the stored
-// message under the lock and returns it with duplicate=true.
+// It is one statement, chat_append_message (migration 00007), which is its
+// own transaction: it sets the acting user, takes the channel row lock,
+// checks membership, looks for an earlier send with the same client message
+// id, takes the seq and inserts the message and its outbox row. The channel
+// row lock is what makes seq dense: concurrent senders queue on it, each
+// reads last_seq after the previous one committed, and the message, the new
+// last_seq and the outbox row commit together or not at all. The same lock
+// orders outbox rows of a channel by seq, which the relay keeps. A retry
+// (same sender, channel and ClientMessageID) finds the stored message under
+// the lock and returns it with duplicate=true.
 func (s *ChatStore) AppendMessage(ctx context.Context, actorID string, msg domain.Message, origin string) (domain.Message, bool, error) {
 	id, err := parseChannelID(msg.ChannelID)
 	if err != nil {
@@ -30,52 +36,39 @@ func (s *ChatStore) AppendMessage(ctx context.Context, actorID string, msg domai
 	if status == "" {
 		status = domain.MessageSent
 	}
-	var stored domain.Message
-	var duplicate bool
-	err = s.db.inUserTx(ctx, actorID, func(tx *gorm.DB) (bool, error) {
-		if _, err := memberChannel(tx, id, true); err != nil {
-			return false, err
-		}
-		existing, found, err := messageByClientID(tx, id, actorID, msg.ClientMessageID)
-		if err != nil {
-			return false, err
-		}
-		if found {
-			stored, duplicate = existing, true
-			return false, nil
-		}
-		var seq int64
-		if err := tx.Raw("UPDATE channels SET last_seq = last_seq + 1 WHERE id = ?::uuid RETURNING last_seq", id).
-			Scan(&seq).Error; err != nil {
-			return false, fmt.Errorf("take next seq: %w", err)
-		}
-		var row messageRow
-		err = tx.Raw(`INSERT INTO messages (channel_id, seq, sender_id, client_message_id, body, status, created_at)
-			VALUES (?::uuid, ?, ?, ?, ?, ?, date_trunc('milliseconds', clock_timestamp()))
-			RETURNING `+messageColumns,
-			id, seq, actorID, msg.ClientMessageID, msg.Body, string(status)).Scan(&row).Error
-		if err != nil {
-			return false, fmt.Errorf("insert message: %w", err)
-		}
-		stored = row.domain()
-		event := domain.Event{Type: domain.EventMessageCreated, ChannelID: id, Message: &stored, OriginSession: origin}
-		return true, writeOutbox(tx, actorID, event)
-	})
+	stored := domain.Message{ChannelID: id, SenderID: actorID, ClientMessageID: msg.ClientMessageID, Body: msg.Body, Status: status}
+	// The event as the relay will read it, but for what only the database
+	// knows (id, seq, created_at), which chat_append_message fills in.
+	event, err := eventcodec.EncodeEvent(domain.Event{Type: domain.EventMessageCreated, ChannelID: id, Message: &stored, OriginSession: origin})
+	if err != nil {
+		return domain.Message{}, false, err
+	}
+	var outcome string
+	var msgID, body, msgStatus sql.NullString
+	var seq sql.NullInt64
+	var createdAt sql.NullTime
+	err = s.db.appSQL.QueryRowContext(ctx, "SELECT * FROM chat_append_message($1, $2::uuid, $3, $4, $5, $6::jsonb)",
+		actorID, id, msg.ClientMessageID, msg.Body, string(status), string(event)).
+		Scan(&outcome, &msgID, &seq, &body, &msgStatus, &createdAt)
 	if err != nil {
 		return domain.Message{}, false, classify("append message", err)
 	}
-	return stored, duplicate, nil
-}
-
-func messageByClientID(tx *gorm.DB, channelID, senderID, clientMessageID string) (domain.Message, bool, error) {
-	var row messageRow
-	res := tx.Raw("SELECT "+messageColumns+` FROM messages
-		WHERE channel_id = ?::uuid AND sender_id = ? AND client_message_id = ?`,
-		channelID, senderID, clientMessageID).Scan(&row)
-	if res.Error != nil {
-		return domain.Message{}, false, fmt.Errorf("look up client message id: %w", res.Error)
+	switch outcome {
+	case "not_found":
+		return domain.Message{}, false, classify("append message", domain.ErrChannelNotFound)
+	case "not_member":
+		return domain.Message{}, false, classify("append message", domain.ErrNotMember)
+	case "stored", "duplicate":
+	default:
+		return domain.Message{}, false, fmt.Errorf("append message: unexpected outcome %q", outcome)
 	}
-	return row.domain(), res.RowsAffected > 0, nil
+	stored.ID, stored.Seq, stored.Body = msgID.String, seq.Int64, body.String
+	stored.Status, stored.CreatedAt = domain.MessageStatus(msgStatus.String), createdAt.Time.UTC()
+	duplicate := outcome == "duplicate"
+	if !duplicate {
+		s.db.wakeRelay()
+	}
+	return stored, duplicate, nil
 }
 
 // Messages returns one page of history in ascending seq. It reads one row

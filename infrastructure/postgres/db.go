@@ -34,6 +34,9 @@ const (
 type DB struct {
 	app    *gorm.DB
 	system *gorm.DB
+	// appSQL is the chat_app pool under app, for the send path, which is
+	// one statement and gains nothing from gorm but its overhead.
+	appSQL *sql.DB
 	pools  []*sql.DB
 	logger *slog.Logger
 
@@ -61,10 +64,11 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 		return nil, classify("migrate database", err)
 	}
 	db := &DB{logger: logger, outboxWake: make(chan struct{}, 1)}
-	if db.app, err = db.openPool(ctx, cfg, roleApp, appPoolSize); err != nil {
+	if db.app, db.appSQL, err = db.openPool(ctx, cfg, roleApp, appPoolSize); err != nil {
+		db.Close()
 		return nil, err
 	}
-	if db.system, err = db.openPool(ctx, cfg, roleSystem, systemPoolSize); err != nil {
+	if db.system, _, err = db.openPool(ctx, cfg, roleSystem, systemPoolSize); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -77,7 +81,7 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 
 // openPool opens a pool whose every new connection first runs SET ROLE, so
 // no statement of the pool ever runs as the owner.
-func (db *DB) openPool(ctx context.Context, cfg *pgx.ConnConfig, role string, size int) (*gorm.DB, error) {
+func (db *DB) openPool(ctx context.Context, cfg *pgx.ConnConfig, role string, size int) (*gorm.DB, *sql.DB, error) {
 	setRole := stdlib.OptionAfterConnect(func(ctx context.Context, conn *pgx.Conn) error {
 		if _, err := conn.Exec(ctx, "SET ROLE "+role); err != nil {
 			return fmt.Errorf("set role %s: %w", role, err)
@@ -91,16 +95,16 @@ func (db *DB) openPool(ctx context.Context, cfg *pgx.ConnConfig, role string, si
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	db.pools = append(db.pools, sqlDB)
 	if err := sqlDB.PingContext(ctx); err != nil {
-		return nil, classify("connect as "+role, err)
+		return nil, nil, classify("connect as "+role, err)
 	}
 	gdb, err := gorm.Open(gormpostgres.New(gormpostgres.Config{Conn: sqlDB}), &gorm.Config{
 		Logger:                 newGormLogger(db.logger),
 		SkipDefaultTransaction: true,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open gorm on the %s pool: %w", role, err)
+		return nil, nil, fmt.Errorf("open gorm on the %s pool: %w", role, err)
 	}
-	return gdb, nil
+	return gdb, sqlDB, nil
 }
 
 // Close releases both pools. Running transactions fail.

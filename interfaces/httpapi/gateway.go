@@ -11,9 +11,21 @@ type GatewayResponse struct {
 	NodeID string `json:"nodeId" example:"node-1"`
 } // @name GatewayResponse
 
+// Owners tells which gateway node owns a user on the consistent hash ring.
+// wsURL is empty for a node that advertises no address of its own; the
+// client is then sent back where it already is.
+type Owners interface {
+	OwnerOf(userID string) (nodeID, wsURL string)
+}
+
+// selfOwner is the Owners of a router given none: this node owns everyone.
+type selfOwner string
+
+func (s selfOwner) OwnerOf(string) (nodeID, wsURL string) { return string(s), "" }
+
 type gatewayHandlers struct {
 	identity Identity
-	nodeID   string
+	owners   Owners
 	logger   *slog.Logger
 }
 
@@ -28,11 +40,16 @@ type gatewayHandlers struct {
 //	@Security	UserToken
 //	@Router		/v1/gateway [get]
 func (h gatewayHandlers) lookup(w http.ResponseWriter, r *http.Request) {
-	if _, err := h.identity.Authenticate(r.Context(), bearerToken(r)); err != nil {
+	user, err := h.identity.Authenticate(r.Context(), bearerToken(r))
+	if err != nil {
 		writeError(w, r, h.logger, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, GatewayResponse{URL: selfWSURL(r), NodeID: h.nodeID})
+	nodeID, url := h.owners.OwnerOf(user.ID)
+	if url == "" {
+		url = selfWSURL(r)
+	}
+	writeJSON(w, http.StatusOK, GatewayResponse{URL: url, NodeID: nodeID})
 }
 
 // selfWSURL is the WebSocket URL of this node as the client reached it:

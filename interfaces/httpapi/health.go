@@ -37,7 +37,7 @@ func (healthHandlers) healthz(w http.ResponseWriter, _ *http.Request) {
 // readyz godoc
 //
 //	@Summary	Readiness probe
-//	@Description	200 only when every dependency (database, broker) answers; 503 otherwise, naming the failing one.
+//	@Description	200 only when every dependency (database, broker, cluster membership in etcd) answers; 503 otherwise, naming the failing one. A node that lost etcd keeps serving its connections with its last ring while it reports cluster unavailable.
 //	@Tags		ops
 //	@Produce	json
 //	@Success	200	{object}	HealthResponse

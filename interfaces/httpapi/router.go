@@ -15,6 +15,7 @@ import (
 type Deps struct {
 	Identity   Identity
 	Admin      Admin
+	Owners     Owners       // who owns a user on the ring, for GET /v1/gateway
 	Gateway    http.Handler // the WebSocket gateway, mounted at /ws
 	Checks     map[string]Pinger
 	AdminToken string
@@ -43,7 +44,11 @@ func NewRouter(d Deps) http.Handler {
 	r.Method(http.MethodGet, "/swagger/*", swaggerUI())
 
 	r.Method(http.MethodGet, "/ws", d.Gateway)
-	r.Get("/v1/gateway", gatewayHandlers{identity: d.Identity, nodeID: d.NodeID, logger: d.Logger}.lookup)
+	owners := d.Owners
+	if owners == nil {
+		owners = selfOwner(d.NodeID)
+	}
+	r.Get("/v1/gateway", gatewayHandlers{identity: d.Identity, owners: owners, logger: d.Logger}.lookup)
 
 	users := userHandlers{identity: d.Identity, logger: d.Logger}
 	ops := adminHandlers{admin: d.Admin, nodeID: d.NodeID, logger: d.Logger}

@@ -17,8 +17,9 @@ package protocol
 //	4008  slow consumer    reconnect, then catch up with get_messages: the
 //	                       connection's outgoing queue overflowed, so events
 //	                       were dropped
-//	4010  wrong node       reconnect to the node GET /v1/gateway names
-//	                       (reserved for the cluster; not sent yet)
+//	4010  wrong node       reconnect to the URL in the reason (the owner's
+//	                       WebSocket URL; empty when longer than 123 bytes),
+//	                       or to the node GET /v1/gateway names
 type CloseCode int
 
 // The close codes of the protocol; see the table on CloseCode.

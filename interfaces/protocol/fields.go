@@ -28,12 +28,10 @@ func decodeFields(raw json.RawMessage, fields ...field) error {
 	if err != nil {
 		return fmt.Errorf("payload has %w", err)
 	}
-	known := make(map[string]bool, len(fields))
-	for _, f := range fields {
-		known[f.name] = true
-	}
-	if name, ok := obj.unknown(known); ok {
-		return fmt.Errorf("payload has unknown field %s", quoteShort(name))
+	for _, m := range obj {
+		if !hasField(fields, m.name) {
+			return fmt.Errorf("payload has unknown field %s", quoteShort(m.name))
+		}
 	}
 	for _, f := range fields {
 		value, present := obj.get(f.name)
@@ -48,6 +46,15 @@ func decodeFields(raw json.RawMessage, fields ...field) error {
 		}
 	}
 	return nil
+}
+
+func hasField(fields []field, name string) bool {
+	for _, f := range fields {
+		if f.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func stringField(name string, required bool, dst *string) field {
@@ -106,7 +113,11 @@ func decodeString(raw json.RawMessage, dst *string) bool {
 	if len(raw) == 0 || raw[0] != '"' {
 		return false
 	}
-	return json.Unmarshal(raw, dst) == nil
+	s, ok := unquote(raw)
+	if ok {
+		*dst = s
+	}
+	return ok
 }
 
 // isInteger reports whether raw is a JSON number without fraction or

@@ -30,11 +30,23 @@ func (o object) get(name string) (json.RawMessage, bool) {
 // that is not an object and any name that appears twice: encoding/json
 // would keep the last duplicate silently, and two readers of the same frame
 // must not disagree about what it says.
+//
+// data must be valid JSON, which Decode checks once for the whole frame:
+// the fast path (scanObject) relies on it and the token path below only
+// takes over where the fast path gives up.
 func parseObject(data []byte) (object, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 || data[0] != '{' {
 		return nil, errNotObject
 	}
+	if obj, ok, err := scanObject(data); ok {
+		return obj, err
+	}
+	return parseObjectTokens(data)
+}
+
+// parseObjectTokens is parseObject on encoding/json's token stream.
+func parseObjectTokens(data []byte) (object, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if _, err := dec.Token(); err != nil { // the opening brace
 		return nil, fmt.Errorf("read object: %w", err)

@@ -34,8 +34,11 @@ type Config struct {
 	PresenceTimeout   time.Duration
 	// QueueSize is the number of outgoing frames a session may hold.
 	QueueSize int
-	// WriteTimeout bounds the write of one frame.
+	// WriteTimeout bounds one batch write of queued frames.
 	WriteTimeout time.Duration
+	// Owners names the node that owns a user on the ring; nil means this
+	// node owns everyone (a single node).
+	Owners Owners
 }
 
 // withDefaults fills zero fields and checks the origin patterns, so a typo

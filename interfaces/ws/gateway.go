@@ -18,6 +18,16 @@ var errOriginRefused = domain.Errorf(domain.KindForbidden, "origin not allowed")
 
 const restartReason = "service restart, reconnect"
 
+// maxCloseReason is the most a close frame's reason may hold (RFC 6455:
+// 125 bytes of payload minus the 2-byte code).
+const maxCloseReason = 123
+
+// Owners tells which gateway node owns a user on the consistent hash ring
+// and where that node's WebSocket is.
+type Owners interface {
+	OwnerOf(userID string) (nodeID, wsURL string)
+}
+
 // Gateway is the http.Handler of GET /ws. Every refusal (bad origin, bad
 // token, shutdown) happens before the upgrade as a JSON HTTP error, so
 // clients can tell "fix your credentials" from "try again".
@@ -77,6 +87,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeHTTPError(ctx, w, g.log, err)
 		return
 	}
+	if g.cfg.Owners != nil {
+		if owner, url := g.cfg.Owners.OwnerOf(user.ID); owner != g.cfg.NodeID {
+			g.redirect(w, r, user.ID, owner, url)
+			return
+		}
+	}
 	s := newSession(user, g.cfg.QueueSize)
 	if !g.track(s) {
 		respondError(w, protocol.HTTPStatus(protocol.CodeUnavailable), httpError{Code: protocol.CodeUnavailable, Message: "server is shutting down; reconnect"})
@@ -93,7 +109,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeHTTPError(ctx, w, g.log, fmt.Errorf("connect %s: %w", user.ID, err))
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	conn, err := websocket.Accept(s.corking(w), r, &websocket.AcceptOptions{
 		InsecureSkipVerify: true, // the origin policy has decided already
 		CompressionMode:    websocket.CompressionDisabled,
 	})
@@ -108,6 +124,30 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.log.DebugContext(ctx, "session opened", "session", s.id, "user", user.ID, "channels", len(channels))
 	s.serve(ctx, conn, g.cfg.WriteTimeout, g.frames.handle, g.log)
 	g.log.DebugContext(ctx, "session closed", "session", s.id, "user", user.ID, "code", int(s.closeCode))
+}
+
+// redirect sends a user to the node that owns it: the upgrade succeeds
+// (a browser cannot read an HTTP error body on a WebSocket), then the
+// connection closes at once with 4010 and the owner's URL as the reason,
+// or an empty reason when the URL does not fit and the client must ask
+// GET /v1/gateway. The session is never registered, so no event reaches a
+// connection the ring does not route here.
+func (g *Gateway) redirect(w http.ResponseWriter, r *http.Request, userID, owner, url string) {
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		InsecureSkipVerify: true, // the origin policy has decided already
+		CompressionMode:    websocket.CompressionDisabled,
+	})
+	if err != nil {
+		g.log.DebugContext(r.Context(), "websocket upgrade failed", "user", userID, "err", err)
+		return
+	}
+	if len(url) > maxCloseReason {
+		url = ""
+	}
+	g.log.DebugContext(r.Context(), "wrong node; redirecting", "user", userID, "owner", owner)
+	if err := conn.Close(websocket.StatusCode(protocol.CloseWrongNode), url); err != nil {
+		g.log.DebugContext(r.Context(), "close redirected connection", "user", userID, "err", err)
+	}
 }
 
 // ready builds the session's first frame from the channels it is

@@ -180,7 +180,7 @@ func (h *Hub) sendLocked(s *session, frame []byte) {
 
 func (h *Hub) dropLocked(s *session, code protocol.CloseCode, reason string) {
 	if s.live && code == protocol.CloseSlowConsumer {
-		h.log.Info("closing slow consumer", "session", s.id, "user", s.user.ID, "queue", cap(s.out))
+		h.log.Info("closing slow consumer", "session", s.id, "user", s.user.ID, "queue", s.queueBound)
 	}
 	h.removeLocked(s)
 	s.close(code, reason)

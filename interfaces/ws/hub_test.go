@@ -50,25 +50,22 @@ func join(t *testing.T, h *Hub, userID string, queue int, channels ...domain.Cha
 func drain(t *testing.T, s *session) []seen {
 	t.Helper()
 	var out []seen
-	for {
-		select {
-		case frame := <-s.out:
-			var f struct {
-				Type    string
-				Payload struct {
-					ChannelID string
-					Seq       int64
-					UserID    string
-				}
+	for _, frame := range s.take(nil) {
+		var f struct {
+			Type    string
+			Payload struct {
+				ChannelID string
+				Seq       int64
+				UserID    string
 			}
-			if err := json.Unmarshal(frame, &f); err != nil {
-				t.Fatalf("queued frame %q: %v", frame, err)
-			}
-			out = append(out, seen{Type: f.Type, ChannelID: f.Payload.ChannelID, Seq: f.Payload.Seq, UserID: f.Payload.UserID})
-		default:
-			return out
 		}
+		if err := json.Unmarshal(frame, &f); err != nil {
+			t.Fatalf("queued frame %q: %v", frame, err)
+		}
+		out = append(out, seen{Type: f.Type, ChannelID: f.Payload.ChannelID, Seq: f.Payload.Seq, UserID: f.Payload.UserID})
 	}
+	s.done()
+	return out
 }
 
 func deliver(t *testing.T, h *Hub, events ...domain.Event) {

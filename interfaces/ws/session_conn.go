@@ -42,9 +42,18 @@ func (s *session) serve(ctx context.Context, conn *websocket.Conn, writeTimeout 
 
 // writeLoop writes queued frames until the session is closed, then closes
 // the connection with the session's close code. A close request wins over
-// queued frames: a slow consumer gets its 4008 as soon as the frame being
-// written is out.
+// queued frames: a slow consumer gets its 4008 as soon as the frames being
+// written are out.
+//
+// Each wakeup takes every queued frame as one batch: on a corked
+// connection the batch leaves in one write(2) under one deadline of
+// writeTimeout; otherwise every frame is its own write under one shared
+// deadline. Frames keep their queue order either way.
 func (s *session) writeLoop(ctx context.Context, conn *websocket.Conn, writeTimeout time.Duration, log *slog.Logger) {
+	s.connMu.Lock()
+	cork := s.cork
+	s.connMu.Unlock()
+	var spare [][]byte
 	for {
 		select {
 		case <-s.closing:
@@ -57,13 +66,18 @@ func (s *session) writeLoop(ctx context.Context, conn *websocket.Conn, writeTime
 		}
 		select {
 		case <-s.closing:
-		case frame := <-s.out:
-			writeCtx, cancel := context.WithTimeout(ctx, writeTimeout)
-			err := conn.Write(writeCtx, websocket.MessageText, frame)
-			cancel()
+		case <-s.wake:
+			batch := s.take(spare)
+			err := s.writeBatch(ctx, conn, cork, batch, writeTimeout)
+			s.done()
+			clear(batch) // the frames may be large; do not keep them
+			spare = nil
+			if cap(batch) <= minQueueCap {
+				spare = batch // small enough to keep for the next batch
+			}
 			if err != nil {
-				// The library has closed the connection; the reader will
-				// see that and end the session.
+				// The connection is broken or stuck; the reader will see
+				// it closed and end the session.
 				log.InfoContext(ctx, "write failed; dropping connection", "session", s.id, "user", s.user.ID, "err", err)
 				s.close(protocol.CloseNormal, "")
 				_ = conn.CloseNow() // it is already closed or must be now
@@ -71,4 +85,37 @@ func (s *session) writeLoop(ctx context.Context, conn *websocket.Conn, writeTime
 			}
 		}
 	}
+}
+
+// writeBatch writes frames in order, stopping early when the session is
+// closed.
+func (s *session) writeBatch(ctx context.Context, conn *websocket.Conn, cork *corkConn, frames [][]byte, writeTimeout time.Duration) error {
+	if len(frames) == 0 {
+		return nil
+	}
+	writeCtx := ctx
+	if cork != nil {
+		// Corked writes never wait for the network; uncork bounds the
+		// one that does.
+		cork.cork()
+	} else {
+		var cancel context.CancelFunc
+		writeCtx, cancel = context.WithTimeout(ctx, writeTimeout)
+		defer cancel()
+	}
+	var err error
+	for i, frame := range frames {
+		if i > 0 && s.isClosing() {
+			break // the close wins; send what is written so far
+		}
+		if err = conn.Write(writeCtx, websocket.MessageText, frame); err != nil {
+			break
+		}
+	}
+	if cork != nil {
+		if uerr := cork.uncork(writeTimeout); err == nil {
+			err = uerr
+		}
+	}
+	return err
 }

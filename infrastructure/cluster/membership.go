@@ -1,0 +1,172 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/chatd/chat/application/admin"
+)
+
+// Config is what the membership needs to know about this node and etcd.
+type Config struct {
+	Self          Member
+	EtcdEndpoints []string // empty: a ring of this node alone
+	Prefix        string   // key prefix shared by the nodes of one ring
+	VirtualNodes  int      // ring points per unit of weight
+	LeaseTTL      time.Duration
+}
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultPrefix   = "/chatd/nodes/"
+	DefaultLeaseTTL = 10 * time.Second
+)
+
+// errNotRegistered is reported by Ping while the node's own key is gone
+// from etcd (its lease expired during an outage): other nodes no longer
+// route users here until it registers again.
+var errNotRegistered = errors.New("this node is not registered in etcd")
+
+// Membership holds the current View and, in a cluster, keeps it in step
+// with etcd. Owner, Nodes and Ping are safe for concurrent use.
+type Membership struct {
+	cfg    Config
+	log    *slog.Logger
+	view   atomic.Pointer[View]
+	client *clientv3.Client // nil without etcd
+
+	stop  context.CancelFunc
+	once  sync.Once     // Close runs once
+	done  chan struct{} // closed when the background loop has ended
+	lease atomic.Int64  // the current lease id, for Close to revoke
+}
+
+// Start builds the membership. Without etcd endpoints it returns a ring of
+// the node alone. With them it registers the node, reads the members and
+// starts keeping both current in the background until Close; it fails when
+// etcd cannot be reached at start, since a node nobody can find should not
+// serve.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Membership, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if cfg.Prefix == "" {
+		cfg.Prefix = DefaultPrefix
+	}
+	if cfg.LeaseTTL < time.Second {
+		cfg.LeaseTTL = DefaultLeaseTTL
+	}
+	m := &Membership{cfg: cfg, log: log, done: make(chan struct{})}
+	if len(cfg.EtcdEndpoints) == 0 {
+		// A ring of one node needs only one point on it: it owns
+		// everything whatever the count.
+		view, err := newView(map[string]Member{cfg.Self.NodeID: cfg.Self}, 1)
+		if err != nil {
+			return nil, err
+		}
+		m.view.Store(view)
+		close(m.done)
+		return m, nil
+	}
+	client, err := newClient(cfg.EtcdEndpoints)
+	if err != nil {
+		return nil, err
+	}
+	m.client = client
+	// The lease is kept alive by the background loop, which outlives the
+	// start-up context.
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	m.stop = stop
+	keepAlive, err := m.register(runCtx)
+	if err == nil {
+		var rev int64
+		if rev, err = m.resync(ctx); err == nil {
+			go m.run(runCtx, keepAlive, rev)
+			return m, nil
+		}
+		m.revoke()
+	}
+	stop()
+	client.Close()
+	return nil, err
+}
+
+// View returns the current snapshot.
+func (m *Membership) View() *View { return m.view.Load() }
+
+// OwnerOf names the node that owns userID and its WebSocket URL. The URL is
+// empty for a single node that advertises none, which callers read as
+// "here, at the address the client used". An empty ring (this node lost
+// its own registration and saw no other) falls back to this node.
+func (m *Membership) OwnerOf(userID string) (nodeID, wsURL string) {
+	if owner, ok := m.View().Owner(userID); ok {
+		return owner.NodeID, owner.WSURL
+	}
+	return m.cfg.Self.NodeID, m.cfg.Self.WSURL
+}
+
+// Nodes reports the ring for the admin API: each member with its weight,
+// virtual nodes and share of the hash space, ordered by id.
+func (m *Membership) Nodes(context.Context) ([]admin.Node, error) {
+	view := m.View()
+	shares := view.Ring.Shares()
+	nodes := make([]admin.Node, 0, len(view.Members))
+	for _, n := range view.Ring.Nodes() {
+		member := view.Members[n.ID]
+		nodes = append(nodes, admin.Node{
+			ID:           n.ID,
+			URL:          member.WSURL,
+			Self:         n.ID == m.cfg.Self.NodeID,
+			Weight:       n.Weight,
+			VirtualNodes: n.Weight * view.Ring.VirtualNodes(),
+			Share:        shares[n.ID],
+		})
+	}
+	sort.Slice(nodes, func(i, j int) bool { return nodes[i].ID < nodes[j].ID })
+	return nodes, nil
+}
+
+// Ping is the readiness check: nil without etcd; in a cluster, an error
+// while etcd is unreachable or this node's registration is gone. The node
+// keeps serving on its last ring meanwhile; readiness only tells the load
+// balancer to send new clients elsewhere.
+func (m *Membership) Ping(ctx context.Context) error {
+	if m.client == nil {
+		return nil
+	}
+	resp, err := m.client.Get(ctx, m.key(), clientv3.WithCountOnly())
+	if err != nil {
+		return fmt.Errorf("etcd unreachable, serving with the last ring of %d nodes: %w", len(m.View().Members), err)
+	}
+	if resp.Count == 0 {
+		return errNotRegistered
+	}
+	return nil
+}
+
+// Close leaves the ring (revoking the lease, so the other nodes drop this
+// one at once instead of after the lease TTL) and stops watching.
+// Calling it again does nothing.
+func (m *Membership) Close() {
+	if m.client == nil {
+		return
+	}
+	m.once.Do(func() {
+		m.stop()
+		<-m.done
+		m.revoke()
+		if err := m.client.Close(); err != nil && !errors.Is(err, context.Canceled) {
+			m.log.Warn("close etcd client", "err", err)
+		}
+	})
+}
+
+func (m *Membership) key() string { return m.cfg.Prefix + m.cfg.Self.NodeID }
