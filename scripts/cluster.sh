@@ -20,6 +20,7 @@ DIR=.data/cluster
 # Development secrets, fixed so tokens survive a restart of the cluster.
 export CHAT_ADMIN_TOKEN=${CHAT_ADMIN_TOKEN:-cluster-dev-admin-token}
 export CHAT_JWT_SECRET=${CHAT_JWT_SECRET:-cluster-dev-jwt-secret-0123}
+export CHAT_CLUSTER_SECRET=${CHAT_CLUSTER_SECRET:-cluster-dev-node-secret-0123}
 pids=()
 
 note() { echo "cluster.sh: $*" >&2; }

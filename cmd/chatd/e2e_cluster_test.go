@@ -16,34 +16,45 @@ import (
 	"github.com/chatd/chat/infrastructure/postgres/pgtest"
 )
 
+const testClusterSecret = "cluster-secret-for-tests-only"
+
 // clusterNodes starts one chatd per id on one database, one broker and one
 // etcd prefix; endpoints[i] is the etcd URL node i uses (a proxy lets a
-// test cut one node off). Each node listens on a port chosen up front,
-// because it advertises its WebSocket URL in etcd before it listens.
+// test cut one node off).
 func clusterNodes(t *testing.T, endpoints []string, ids ...string) []*testServer {
 	t.Helper()
 	base := testConfig(pgtest.NewDatabase(t))
 	prefix := etcdtest.Prefix()
 	nodes := make([]*testServer, len(ids))
 	for i, id := range ids {
-		cfg := base
-		cfg.NodeID = id
-		cfg.HTTPAddr = freeAddr(t)
-		cfg.Cluster = config.Cluster{
-			EtcdEndpoints: []string{endpoints[i]},
-			Prefix:        prefix,
-			WSURL:         "ws://" + cfg.HTTPAddr + "/ws",
-			InternalURL:   "http://" + cfg.HTTPAddr,
-			Weight:        1,
-			VirtualNodes:  domain.DefaultVirtualNodes,
-			LeaseTTL:      5 * time.Second,
-		}
-		nodes[i] = startWithConfig(t, cfg)
+		nodes[i] = startWithConfig(t, clusterConfig(t, base, prefix, endpoints[i], id))
 	}
 	for _, n := range nodes {
 		n.waitForRing(len(nodes))
 	}
 	return nodes
+}
+
+// clusterConfig is node id's configuration in the test ring of base
+// (database and broker) and the etcd prefix. The node listens on a port
+// chosen up front, because it advertises its URLs in etcd before it
+// listens.
+func clusterConfig(t *testing.T, base config.Config, prefix, endpoint, id string) config.Config {
+	cfg := base
+	cfg.NodeID = id
+	cfg.HTTPAddr = freeAddr(t)
+	cfg.Cluster = config.Cluster{
+		EtcdEndpoints:  []string{endpoint},
+		Prefix:         prefix,
+		WSURL:          "ws://" + cfg.HTTPAddr + "/ws",
+		InternalURL:    "http://" + cfg.HTTPAddr,
+		Weight:         1,
+		VirtualNodes:   domain.DefaultVirtualNodes,
+		LeaseTTL:       5 * time.Second,
+		Secret:         testClusterSecret,
+		MigrationGrace: 2 * time.Second,
+	}
+	return cfg
 }
 
 type clusterView struct {

@@ -55,8 +55,30 @@ func processEnv(cfg config.Config) []string {
 		}
 		env = append(env, kv)
 	}
+	// A cluster node advertises its address in etcd before it listens,
+	// so it needs one chosen up front; others take any free port.
+	addr := "127.0.0.1:0"
+	if cfg.Cluster.Clustered() {
+		addr = cfg.HTTPAddr
+		env = append(env,
+			"ETCD_ENDPOINTS="+strings.Join(cfg.Cluster.EtcdEndpoints, ","),
+			"CHAT_ETCD_PREFIX="+cfg.Cluster.Prefix,
+			"CHAT_PUBLIC_WS_URL="+cfg.Cluster.WSURL,
+			"CHAT_INTERNAL_URL="+cfg.Cluster.InternalURL,
+			"CHAT_ETCD_LEASE_TTL="+cfg.Cluster.LeaseTTL.String(),
+			"CHAT_CLUSTER_SECRET="+cfg.Cluster.Secret,
+			"CHAT_MIGRATION_GRACE="+cfg.Cluster.MigrationGrace.String(),
+		)
+	}
+	if cfg.Presence.NodeGrace > 0 {
+		env = append(env,
+			"CHAT_NODE_HEARTBEAT_INTERVAL="+cfg.Presence.NodeHeartbeatInterval.String(),
+			"CHAT_NODE_GRACE="+cfg.Presence.NodeGrace.String(),
+			"CHAT_PRESENCE_SWEEP_INTERVAL="+cfg.Presence.SweepInterval.String(),
+		)
+	}
 	env = append(env,
-		"CHAT_HTTP_ADDR=127.0.0.1:0",
+		"CHAT_HTTP_ADDR="+addr,
 		"DATABASE_URL="+cfg.DatabaseURL,
 		"CHAT_ADMIN_TOKEN="+cfg.AdminToken,
 		"CHAT_JWT_SECRET="+cfg.JWTSecret,

@@ -12,13 +12,14 @@ import (
 )
 
 // received collects one connection's message_received frames of a channel
-// in a goroutine, so that a long stream never fills the test client's
-// buffer. Other frames are dropped. Stop it before using the client for
-// requests again.
+// and its presence_updated frames in a goroutine, so that a long stream
+// never fills the test client's buffer. Other frames are dropped. Stop it
+// before using the client for requests again.
 type received struct {
 	channelID string
 	mu        sync.Mutex
 	msgs      []messagePayload
+	presence  []presencePayload
 	closed    bool
 	notify    chan struct{}
 	stop      chan struct{}
@@ -44,6 +45,14 @@ func collect(c *client, channelID string) *received {
 					r.mu.Unlock()
 					r.signal()
 					return
+				}
+				var p presencePayload
+				if f.Type == "presence_updated" && json.Unmarshal(f.Payload, &p) == nil {
+					r.mu.Lock()
+					r.presence = append(r.presence, p)
+					r.mu.Unlock()
+					r.signal()
+					continue
 				}
 				var m messagePayload
 				if f.Type != "message_received" || json.Unmarshal(f.Payload, &m) != nil || m.ChannelID != channelID {
@@ -103,6 +112,67 @@ func (r *received) waitForSeq(t *testing.T, who string, seq int64, timeout time.
 	}
 }
 
+// statuses returns the presence statuses announced so far for userID, in
+// the order they arrived.
+func (r *received) statuses(userID string) []string {
+	var out []string
+	for _, p := range r.presenceOf(userID) {
+		out = append(out, p.Status)
+	}
+	return out
+}
+
+// presenceOf returns the presence frames of userID so far, in order.
+func (r *received) presenceOf(userID string) []presencePayload {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []presencePayload
+	for _, p := range r.presence {
+		if p.UserID == userID {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// waitForStatuses waits until n presence statuses of userID arrived and
+// returns them.
+func (r *received) waitForStatuses(t *testing.T, who, userID string, n int, timeout time.Duration) []string {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		got := r.statuses(userID)
+		if len(got) >= n {
+			return got
+		}
+		select {
+		case <-r.notify:
+		case <-deadline:
+			t.Fatalf("%s: presence of %s within %s: %v, want %d statuses", who, userID, timeout, got, n)
+		}
+	}
+}
+
+// isClosed reports whether the connection ended.
+func (r *received) isClosed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closed
+}
+
+// waitClosed waits until the connection ends.
+func (r *received) waitClosed(t *testing.T, who string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for !r.isClosed() {
+		select {
+		case <-r.notify:
+		case <-deadline:
+			t.Fatalf("%s: connection still open after %s", who, timeout)
+		}
+	}
+}
+
 func lastSeq(msgs []messagePayload) any {
 	if len(msgs) == 0 {
 		return "none"
@@ -135,18 +205,7 @@ func seqsOf(msgs []messagePayload) []int64 {
 // history pages through a channel's whole history with get_messages.
 func history(c *client, channelID string) []messagePayload {
 	c.t.Helper()
-	var all []messagePayload
-	for {
-		var page struct {
-			Messages []messagePayload `json:"messages"`
-			HasMore  bool             `json:"hasMore"`
-		}
-		c.mustRequest("get_messages", map[string]any{"channelId": channelID, "afterSeq": lastSeqOr0(all), "limit": 100}, "messages", &page)
-		all = append(all, page.Messages...)
-		if !page.HasMore {
-			return all
-		}
-	}
+	return historyAfter(c, channelID, 0)
 }
 
 func lastSeqOr0(msgs []messagePayload) int64 {

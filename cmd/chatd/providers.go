@@ -22,6 +22,7 @@ import (
 	"github.com/chatd/chat/infrastructure/telemetry"
 	"github.com/chatd/chat/interfaces/httpapi"
 	"github.com/chatd/chat/interfaces/origin"
+	"github.com/chatd/chat/interfaces/peerapi"
 	"github.com/chatd/chat/interfaces/ws"
 )
 
@@ -90,10 +91,11 @@ func provideDB(ctx context.Context, cfg config.Config, logger *slog.Logger) (*po
 
 // provideWorkers lists every background loop; each feature contributes
 // its own list from its provider file.
-func provideWorkers(relay *postgres.OutboxRelay, kafka kafkaWorkers, presence presenceWorkers) []namedWorker {
+func provideWorkers(relay *postgres.OutboxRelay, kafka kafkaWorkers, presence presenceWorkers, cluster clusterWorkers) []namedWorker {
 	workers := []namedWorker{{"outbox relay", relay}}
 	workers = append(workers, kafka...)
-	return append(workers, presence...)
+	workers = append(workers, presence...)
+	return append(workers, cluster...)
 }
 
 func provideRelay(db *postgres.DB, sink postgres.EventSink, logger *slog.Logger) *postgres.OutboxRelay {
@@ -118,8 +120,13 @@ func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, 
 	}, hub, chatService, presenceService, authn, logger)
 }
 
-func provideRouter(cfg config.Config, identityService *identity.Service, adminService httpapi.Admin, owners httpapi.Owners, gateway *ws.Gateway, db *postgres.DB, broker *kafka.Cluster, membership *cluster.Membership, registry *prometheus.Registry, logger *slog.Logger) http.Handler {
+func provideRouter(cfg config.Config, identityService *identity.Service, adminService httpapi.Admin, owners httpapi.Owners, gateway *ws.Gateway, db *postgres.DB, broker *kafka.Cluster, membership *cluster.Membership, peers peerEndpoint, registry *prometheus.Registry, logger *slog.Logger) http.Handler {
+	var internal http.Handler
+	if peers != nil {
+		internal = (*peerapi.Handler)(peers)
+	}
 	return httpapi.NewRouter(httpapi.Deps{
+		Internal:   internal,
 		Identity:   identityService,
 		Admin:      adminService,
 		Owners:     owners,

@@ -5,20 +5,39 @@ import (
 	"log/slog"
 
 	"github.com/google/wire"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/chatd/chat/application/fanout"
 	"github.com/chatd/chat/infrastructure/cluster"
 	"github.com/chatd/chat/infrastructure/config"
+	"github.com/chatd/chat/infrastructure/eventcodec"
+	"github.com/chatd/chat/infrastructure/peers"
+	"github.com/chatd/chat/infrastructure/postgres"
+	"github.com/chatd/chat/interfaces/consumer"
 	"github.com/chatd/chat/interfaces/httpapi"
+	"github.com/chatd/chat/interfaces/peerapi"
 	"github.com/chatd/chat/interfaces/ws"
 )
 
 // clusterSet provides the node's membership in the consistent hash ring
 // (etcd when ETCD_ENDPOINTS is set, else a ring of this node alone) as the
-// "who owns this user" port of discovery and of the WebSocket gateway.
+// "who owns this user" port of discovery and of the WebSocket gateway, and,
+// in a cluster, direct node-to-node delivery: the fan-out router behind the
+// shared consumer group, the client that sends to other nodes, the
+// endpoint that receives from them and the migration sweep.
 var clusterSet = wire.NewSet(
 	provideMembership,
+	providePeers,
+	postgres.NewMembers,
+	provideFanoutRouter,
+	provideEventTarget,
+	providePeerEndpoint,
+	provideClusterWorkers,
 	wire.Bind(new(httpapi.Owners), new(*cluster.Membership)),
 	wire.Bind(new(ws.Owners), new(*cluster.Membership)),
+	wire.Bind(new(fanout.Members), new(*postgres.Members)),
+	wire.Bind(new(fanout.Placement), new(*cluster.Membership)),
+	wire.Bind(new(fanout.Peers), new(*peers.Client)),
 )
 
 // provideMembership joins the ring before the node serves anyone, so the
@@ -36,9 +55,54 @@ func provideMembership(ctx context.Context, cfg config.Config, logger *slog.Logg
 		Prefix:        cfg.Cluster.Prefix,
 		VirtualNodes:  cfg.Cluster.VirtualNodes,
 		LeaseTTL:      cfg.Cluster.LeaseTTL,
+		Grace:         cfg.Cluster.MigrationGrace,
 	}, logger)
 	if err != nil {
 		return nil, nil, err
 	}
 	return m, m.Close, nil
+}
+
+func providePeers(cfg config.Config, membership *cluster.Membership, registry *prometheus.Registry) (*peers.Client, func(), error) {
+	c, err := peers.New(membership, eventcodec.EncodeEvent, cfg.Cluster.Secret, registry)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, c.Close, nil
+}
+
+func provideFanoutRouter(cfg config.Config, hub *ws.Hub, members fanout.Members, placement fanout.Placement, sender fanout.Peers, logger *slog.Logger) *fanout.Router {
+	return fanout.NewRouter(cfg.NodeID, hub, members, placement, sender, logger)
+}
+
+// provideEventTarget is where the consumer hands what it reads: a single
+// node reads every event and delivers to its own hub; in a cluster the
+// nodes share the reading and route each event to its recipients' nodes.
+func provideEventTarget(cfg config.Config, hub *ws.Hub, router *fanout.Router) consumer.Hub {
+	if cfg.Cluster.Clustered() {
+		return router
+	}
+	return hub
+}
+
+// peerEndpoint is the internal endpoint other nodes deliver to; nil on a
+// single node, which has no peers and no cluster secret.
+type peerEndpoint *peerapi.Handler
+
+func providePeerEndpoint(cfg config.Config, hub *ws.Hub, logger *slog.Logger) peerEndpoint {
+	if !cfg.Cluster.Clustered() {
+		return nil
+	}
+	return peerapi.NewHandler(hub, eventcodec.DecodeEvent, cfg.Cluster.Secret, logger)
+}
+
+// clusterWorkers are the cluster's background loops: the migration sweep,
+// in a cluster only.
+type clusterWorkers []namedWorker
+
+func provideClusterWorkers(cfg config.Config, hub *ws.Hub, membership *cluster.Membership, logger *slog.Logger) clusterWorkers {
+	if !cfg.Cluster.Clustered() {
+		return nil
+	}
+	return clusterWorkers{{"migration sweep", ws.NewMigrator(hub, membership, cfg.NodeID, cfg.Cluster.MigrationGrace, logger)}}
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/chatd/chat/infrastructure/kafka"
 	"github.com/chatd/chat/infrastructure/postgres"
 	"github.com/chatd/chat/interfaces/consumer"
-	"github.com/chatd/chat/interfaces/ws"
 )
 
 // kafkaSet provides the event backbone: the broker connection (embedded or
@@ -35,7 +34,7 @@ func provideKafkaCluster(ctx context.Context, cfg config.Config, logger *slog.Lo
 	if err != nil {
 		return nil, nil, err
 	}
-	logger.Info("Kafka ready", "brokers", cluster.Brokers(), "topics", cluster.Topics().All(), "group", cluster.GroupID())
+	logger.Info("Kafka ready", "brokers", cluster.Brokers(), "topics", cluster.Topics().All())
 	return cluster, func() {
 		if err := cluster.Close(); err != nil {
 			logger.Warn("close Kafka", "err", err)
@@ -55,12 +54,20 @@ func providePublisher(cluster *kafka.Cluster, registry *prometheus.Registry, log
 	}, nil
 }
 
-func provideConsumer(ctx context.Context, cluster *kafka.Cluster, hub *ws.Hub, registry *prometheus.Registry, logger *slog.Logger) (*consumer.Consumer, func(), error) {
-	group, err := cluster.NewConsumerGroup(ctx)
+// provideConsumer joins this node's own group on a single node (it reads
+// every event) or the cluster-wide fan-out group (the nodes share the
+// partitions and route to each other).
+func provideConsumer(ctx context.Context, cfg config.Config, cluster *kafka.Cluster, target consumer.Hub, registry *prometheus.Registry, logger *slog.Logger) (*consumer.Consumer, func(), error) {
+	newGroup, groupID := cluster.NewConsumerGroup, cluster.GroupID()
+	if cfg.Cluster.Clustered() {
+		newGroup, groupID = cluster.NewFanoutGroup, cluster.FanoutGroupID()
+	}
+	group, err := newGroup(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := consumer.New(group, cluster.Topics().All(), hub, eventcodec.DecodeEvent, registry, logger)
+	logger.Info("Kafka consumer group", "group", groupID)
+	c, err := consumer.New(group, cluster.Topics().All(), target, eventcodec.DecodeEvent, registry, logger)
 	if err != nil {
 		_ = group.Close()
 		return nil, nil, err

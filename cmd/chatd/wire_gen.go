@@ -67,7 +67,8 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		cleanup()
 		return nil, nil, err
 	}
-	handler := provideRouter(cfg, service, adminService, membership, gateway, db, kafkaCluster, membership, registry, logger)
+	mainPeerEndpoint := providePeerEndpoint(cfg, hub, logger)
+	handler := provideRouter(cfg, service, adminService, membership, gateway, db, kafkaCluster, membership, mainPeerEndpoint, registry, logger)
 	publisher, cleanup4, err := providePublisher(kafkaCluster, registry, logger)
 	if err != nil {
 		cleanup3()
@@ -76,8 +77,20 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		return nil, nil, err
 	}
 	outboxRelay := provideRelay(db, publisher, logger)
-	consumer, cleanup5, err := provideConsumer(ctx, kafkaCluster, hub, registry, logger)
+	members := postgres.NewMembers(db)
+	client, cleanup5, err := providePeers(cfg, membership, registry)
 	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	router := provideFanoutRouter(cfg, hub, members, membership, client, logger)
+	consumerHub := provideEventTarget(cfg, hub, router)
+	consumer, cleanup6, err := provideConsumer(ctx, cfg, kafkaCluster, consumerHub, registry, logger)
+	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -86,6 +99,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	}
 	mainKafkaWorkers, err := provideKafkaWorkers(consumer, outboxRelay, registry)
 	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -95,6 +109,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	}
 	nodeLiveness, err := provideNodeLiveness(ctx, cfg, db, presenceService, logger)
 	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -103,9 +118,11 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		return nil, nil, err
 	}
 	mainPresenceWorkers := providePresenceWorkers(cfg, db, presenceService, nodeLiveness, presenceMetrics, logger)
-	v := provideWorkers(outboxRelay, mainKafkaWorkers, mainPresenceWorkers)
+	mainClusterWorkers := provideClusterWorkers(cfg, hub, membership, logger)
+	v := provideWorkers(outboxRelay, mainKafkaWorkers, mainPresenceWorkers, mainClusterWorkers)
 	app := newApp(cfg, handler, gateway, v, logger)
 	return app, func() {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()

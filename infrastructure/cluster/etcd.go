@@ -184,6 +184,7 @@ func (m *Membership) swap(members map[string]Member) error {
 		return err
 	}
 	if old := m.view.Swap(view); old != nil {
+		m.previous.replaced(old, time.Now())
 		close(old.changed)
 	}
 	m.log.Info("ring rebuilt", "node", m.cfg.Self.NodeID, "nodes", len(members))

@@ -22,6 +22,9 @@ type Config struct {
 	Prefix        string   // key prefix shared by the nodes of one ring
 	VirtualNodes  int      // ring points per unit of weight
 	LeaseTTL      time.Duration
+	// Grace is how long a user's old owner keeps the user's connections
+	// after a ring change moved the user (see handover).
+	Grace time.Duration
 }
 
 // Defaults for the zero fields of Config.
@@ -42,6 +45,9 @@ type Membership struct {
 	log    *slog.Logger
 	view   atomic.Pointer[View]
 	client *clientv3.Client // nil without etcd
+	// previous are the views recent changes replaced, for routing events
+	// to old owners during a migration.
+	previous handover
 
 	stop  context.CancelFunc
 	once  sync.Once     // Close runs once
@@ -64,7 +70,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Membership, erro
 	if cfg.LeaseTTL < time.Second {
 		cfg.LeaseTTL = DefaultLeaseTTL
 	}
-	m := &Membership{cfg: cfg, log: log, done: make(chan struct{})}
+	m := &Membership{cfg: cfg, log: log, done: make(chan struct{}), previous: handover{window: cfg.Grace + handoverMargin}}
 	if len(cfg.EtcdEndpoints) == 0 {
 		// A ring of one node needs only one point on it: it owns
 		// everything whatever the count.

@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"math"
 	"os"
@@ -29,6 +30,7 @@ func startNode(t *testing.T, endpoints []string, prefix, id string, weight int) 
 		Prefix:        prefix,
 		VirtualNodes:  64,
 		LeaseTTL:      5 * time.Second,
+		Grace:         time.Minute,
 	}, testLogger())
 	if err != nil {
 		t.Fatalf("start %s: %v", id, err)
@@ -170,4 +172,42 @@ func TestLosingEtcdKeepsTheLastRing(t *testing.T) {
 		t.Errorf("node-a's ring has %d nodes after losing etcd, want its last 2", got)
 	}
 	waitForNodes(t, b, "node-b")
+}
+
+// A user who moved keeps getting events at the old owner for the handover
+// window, and the old owner stays reachable through the replaced view even
+// after it left the ring.
+func TestMovedUsersHaveBothOwnersDuringHandover(t *testing.T) {
+	t.Parallel()
+	endpoints, prefix := etcdtest.Endpoints(t), etcdtest.Prefix()
+	a := startNode(t, endpoints, prefix, "node-a", 1)
+	b := startNode(t, endpoints, prefix, "node-b", 1)
+	before := waitForNodes(t, a, "node-a", "node-b")
+	var moved, stayed string
+	for i := 0; moved == "" || stayed == ""; i++ {
+		user := fmt.Sprintf("user-%d", i)
+		if owner, _ := before.Owner(user); owner.NodeID == "node-b" {
+			moved = user
+		} else {
+			stayed = user
+		}
+	}
+
+	b.Close()
+	waitForNodes(t, a, "node-a")
+	if got := a.Owners(moved); !equal(got, []string{"node-a", "node-b"}) {
+		t.Errorf("owners of a moved user = %v, want the new owner, then the old", got)
+	}
+	if got := a.Owners(stayed); !equal(got, []string{"node-a"}) {
+		t.Errorf("owners of a user who stayed = %v", got)
+	}
+	if a.IsMember("node-b") || !a.IsMember("node-a") {
+		t.Error("node-b left the ring but is still a member, or node-a is not")
+	}
+	if url, ok := a.InternalURL("node-b"); !ok || url != "http://node-b" {
+		t.Errorf("internal URL of the departed node-b = %q, %v", url, ok)
+	}
+	if _, ok := a.InternalURL("node-c"); ok {
+		t.Error("an unknown node has an internal URL")
+	}
 }

@@ -39,6 +39,15 @@ type Cluster struct {
 	// (CHAT_ETCD_LEASE_TTL, whole seconds, default 10s): the time a crashed
 	// node goes on owning its users.
 	LeaseTTL time.Duration
+	// Secret authenticates node-to-node event delivery
+	// (CHAT_CLUSTER_SECRET, required with etcd): every node of a ring
+	// shares it, and a node accepts events only from holders of it.
+	Secret string
+	// MigrationGrace is how long, after a ring change, events for a user
+	// whose owner changed still go to the old owner too, and after which
+	// the old owner closes that user's connections (CHAT_MIGRATION_GRACE,
+	// default 30s).
+	MigrationGrace time.Duration
 }
 
 // Clustered reports whether the node registers in etcd.
@@ -47,17 +56,20 @@ func (c Cluster) Clustered() bool { return len(c.EtcdEndpoints) > 0 }
 const (
 	defaultEtcdPrefix = "/chatd/nodes/"
 	defaultLeaseTTL   = 10 * time.Second
+	defaultGrace      = 30 * time.Second
 )
 
 // loadCluster reads ETCD_ENDPOINTS, CHAT_ETCD_PREFIX, CHAT_PUBLIC_WS_URL,
 // CHAT_INTERNAL_URL, CHAT_NODE_WEIGHT, CHAT_RING_VIRTUAL_NODES and
-// CHAT_ETCD_LEASE_TTL; httpAddr is the checked CHAT_HTTP_ADDR.
+// CHAT_ETCD_LEASE_TTL, CHAT_CLUSTER_SECRET and CHAT_MIGRATION_GRACE;
+// httpAddr is the checked CHAT_HTTP_ADDR.
 func loadCluster(getenv func(string) string, httpAddr string) (Cluster, error) {
 	c := Cluster{
 		EtcdEndpoints: splitList(getenv("ETCD_ENDPOINTS")),
 		Prefix:        orDefault(getenv("CHAT_ETCD_PREFIX"), defaultEtcdPrefix),
 		WSURL:         getenv("CHAT_PUBLIC_WS_URL"),
 		InternalURL:   getenv("CHAT_INTERNAL_URL"),
+		Secret:        getenv("CHAT_CLUSTER_SECRET"),
 	}
 	if !strings.HasSuffix(c.Prefix, "/") {
 		c.Prefix += "/"
@@ -74,6 +86,12 @@ func loadCluster(getenv func(string) string, httpAddr string) (Cluster, error) {
 	}
 	if c.LeaseTTL < time.Second {
 		return Cluster{}, fmt.Errorf("CHAT_ETCD_LEASE_TTL must be at least 1s, got %v", c.LeaseTTL)
+	}
+	if c.MigrationGrace, err = duration(getenv, "CHAT_MIGRATION_GRACE", defaultGrace); err != nil {
+		return Cluster{}, err
+	}
+	if c.Clustered() && len(c.Secret) < minSecretLength {
+		return Cluster{}, fmt.Errorf("CHAT_CLUSTER_SECRET of at least %d characters is required with ETCD_ENDPOINTS", minSecretLength)
 	}
 	for _, u := range []struct{ name, value string }{{"CHAT_PUBLIC_WS_URL", c.WSURL}, {"CHAT_INTERNAL_URL", c.InternalURL}} {
 		if u.value == "" {

@@ -85,6 +85,13 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Cluster, err = loadCluster(getenv, c.HTTPAddr); err != nil {
 		return Config{}, err
 	}
+	// A crashed node's users reconnect elsewhere once its lease expires;
+	// the sweeper must wait longer than that, or it announces offline the
+	// users who are just coming back (a flap).
+	if c.Cluster.Clustered() && c.Presence.NodeGrace <= c.Cluster.LeaseTTL {
+		return Config{}, fmt.Errorf("CHAT_NODE_GRACE (%v) must exceed CHAT_ETCD_LEASE_TTL (%v), or users of a crashed node flap offline while they reconnect",
+			c.Presence.NodeGrace, c.Cluster.LeaseTTL)
+	}
 	c.AllowedOrigins = splitList(getenv("CHAT_ALLOWED_ORIGINS"))
 	if c.NodeID == "" {
 		host, _ := os.Hostname()

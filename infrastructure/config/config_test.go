@@ -84,3 +84,20 @@ func TestLoadRejects(t *testing.T) {
 		})
 	}
 }
+
+// A clustered node's sweeper must outwait the etcd lease, so the users of
+// a crashed node can reconnect elsewhere before they are declared offline.
+func TestLoadRejectsASweeperFasterThanTheLease(t *testing.T) {
+	m := map[string]string{
+		"DATABASE_URL": "postgres://x@db/chat", "CHAT_ADMIN_TOKEN": "admin-token-0123456789", "CHAT_JWT_SECRET": "jwt-secret-0123456789",
+		"ETCD_ENDPOINTS": "http://e1:2379", "CHAT_CLUSTER_SECRET": "cluster-secret-0123",
+		"CHAT_NODE_HEARTBEAT_INTERVAL": "1s", "CHAT_NODE_GRACE": "10s", "CHAT_ETCD_LEASE_TTL": "10s",
+	}
+	if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), "must exceed CHAT_ETCD_LEASE_TTL") {
+		t.Fatalf("grace equal to the lease TTL: %v", err)
+	}
+	m["CHAT_NODE_GRACE"] = "11s"
+	if _, err := Load(env(m)); err != nil {
+		t.Fatalf("grace longer than the lease TTL: %v", err)
+	}
+}

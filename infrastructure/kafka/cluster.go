@@ -17,14 +17,16 @@ import (
 // an external cluster: it creates the topics, answers readiness checks and
 // hands out producers and consumer groups that share its settings.
 type Cluster struct {
-	brokers  []string
-	topics   Topics
-	groupID  string
-	clientID string
-	client   sarama.Client
-	admin    sarama.ClusterAdmin
-	embedded *kfake.Cluster // nil unless this process runs the broker
-	logger   *slog.Logger
+	brokers []string
+	topics  Topics
+	groupID string
+	// fanoutGroupID is shared by the nodes of a cluster.
+	fanoutGroupID string
+	clientID      string
+	client        sarama.Client
+	admin         sarama.ClusterAdmin
+	embedded      *kfake.Cluster // nil unless this process runs the broker
+	logger        *slog.Logger
 
 	partitions, replication int // of the topics this node creates
 }
@@ -41,11 +43,12 @@ func Open(ctx context.Context, cfg config.Kafka, nodeID string, logger *slog.Log
 		logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Cluster{
-		brokers:  cfg.Brokers,
-		topics:   NewTopics(cfg.TopicPrefix),
-		groupID:  groupID(cfg.TopicPrefix, nodeID),
-		clientID: "chatd-" + sanitizeID(nodeID),
-		logger:   logger.With(slog.String("component", "kafka")),
+		brokers:       cfg.Brokers,
+		topics:        NewTopics(cfg.TopicPrefix),
+		groupID:       groupID(cfg.TopicPrefix, nodeID),
+		fanoutGroupID: cfg.TopicPrefix + "chatd.fanout",
+		clientID:      "chatd-" + sanitizeID(nodeID),
+		logger:        logger.With(slog.String("component", "kafka")),
 	}
 	c.partitions, c.replication = cfg.Partitions, cfg.ReplicationFactor
 	if cfg.Embedded() {

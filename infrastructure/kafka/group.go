@@ -24,12 +24,18 @@ func (c *Cluster) GroupID() string { return c.groupID }
 // node takes its old member's place at once instead of waiting for the
 // old session to time out.
 func (c *Cluster) NewConsumerGroup(ctx context.Context) (sarama.ConsumerGroup, error) {
-	if err := c.retry(ctx, c.startAtEnd); err != nil {
+	return c.newGroup(ctx, c.groupID)
+}
+
+// newGroup starts this node's member of group groupID, after committing
+// start offsets at the end of the topics if the group has none.
+func (c *Cluster) newGroup(ctx context.Context, groupID string) (sarama.ConsumerGroup, error) {
+	if err := c.retry(ctx, func(ctx context.Context) error { return c.startAtEnd(ctx, groupID) }); err != nil {
 		return nil, err
 	}
-	group, err := sarama.NewConsumerGroup(c.brokers, c.groupID, consumerConfig(c.clientID+"-consumer", c.groupID))
+	group, err := sarama.NewConsumerGroup(c.brokers, groupID, consumerConfig(c.clientID+"-consumer", c.groupID))
 	if err != nil {
-		return nil, fmt.Errorf("start Kafka consumer group %s: %w", c.groupID, err)
+		return nil, fmt.Errorf("start Kafka consumer group %s: %w", groupID, err)
 	}
 	return group, nil
 }
@@ -72,9 +78,9 @@ func transient(err error) bool {
 	return false
 }
 
-// startAtEnd commits the end offsets of the partitions the group has not
-// committed anything for.
-func (c *Cluster) startAtEnd(ctx context.Context) error {
+// startAtEnd commits the end offsets of the partitions group groupID has
+// not committed anything for.
+func (c *Cluster) startAtEnd(ctx context.Context, groupID string) error {
 	partitions := map[string][]int32{}
 	for _, topic := range c.topics.All() {
 		ps, err := c.client.Partitions(topic)
@@ -83,13 +89,13 @@ func (c *Cluster) startAtEnd(ctx context.Context) error {
 		}
 		partitions[topic] = ps
 	}
-	committed, err := c.admin.ListConsumerGroupOffsets(c.groupID, partitions)
+	committed, err := c.admin.ListConsumerGroupOffsets(groupID, partitions)
 	if errors.Is(err, sarama.ErrGroupIDNotFound) {
 		// kfake's answer for a group it never saw; Kafka answers offset -1.
 		committed, err = &sarama.OffsetFetchResponse{}, nil
 	}
 	if err != nil {
-		return fmt.Errorf("committed offsets of group %s: %w", c.groupID, err)
+		return fmt.Errorf("committed offsets of group %s: %w", groupID, err)
 	}
 	missing := map[string]map[int32]int64{}
 	for topic, ps := range partitions {
@@ -119,17 +125,17 @@ func (c *Cluster) startAtEnd(ctx context.Context) error {
 			commit[topic][p] = sarama.OffsetAndMetadata{Offset: res.Offset, LeaderEpoch: -1}
 		}
 	}
-	resp, err := c.admin.AlterConsumerGroupOffsets(c.groupID, commit, nil)
+	resp, err := c.admin.AlterConsumerGroupOffsets(groupID, commit, nil)
 	if err != nil {
-		return fmt.Errorf("commit start offsets of group %s: %w", c.groupID, err)
+		return fmt.Errorf("commit start offsets of group %s: %w", groupID, err)
 	}
 	for topic, ps := range resp.Errors {
 		for p, kerr := range ps {
 			if !errors.Is(kerr, sarama.ErrNoError) {
-				return fmt.Errorf("commit start offset of %s/%d for group %s: %w", topic, p, c.groupID, kerr)
+				return fmt.Errorf("commit start offset of %s/%d for group %s: %w", topic, p, groupID, kerr)
 			}
 		}
 	}
-	c.logger.Info("new consumer group starts at the end of the topics", "group", c.groupID)
+	c.logger.Info("new consumer group starts at the end of the topics", "group", groupID)
 	return nil
 }

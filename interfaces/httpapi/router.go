@@ -22,8 +22,14 @@ type Deps struct {
 	NodeID     string
 	Origins    *origin.Policy
 	Metrics    http.Handler // Prometheus text format, served at /metrics
-	Logger     *slog.Logger
+	// Internal is where other nodes of a cluster deliver events
+	// (interfaces/peerapi), mounted at InternalPath; nil on a single node.
+	Internal http.Handler
+	Logger   *slog.Logger
 }
+
+// InternalPath is where Deps.Internal is served.
+const InternalPath = "/internal/v1/events"
 
 // NewRouter builds the service's HTTP handler.
 func NewRouter(d Deps) http.Handler {
@@ -44,6 +50,9 @@ func NewRouter(d Deps) http.Handler {
 	r.Method(http.MethodGet, "/swagger/*", swaggerUI())
 
 	r.Method(http.MethodGet, "/ws", d.Gateway)
+	if d.Internal != nil {
+		r.Method(http.MethodPost, InternalPath, d.Internal)
+	}
 	owners := d.Owners
 	if owners == nil {
 		owners = selfOwner(d.NodeID)

@@ -19,7 +19,9 @@ package protocol
 //	                       were dropped
 //	4010  wrong node       reconnect to the URL in the reason (the owner's
 //	                       WebSocket URL; empty when longer than 123 bytes),
-//	                       or to the node GET /v1/gateway names
+//	                       or to the node GET /v1/gateway names, then catch
+//	                       up with get_messages; sent at connect, and after
+//	                       a ring change moved the user elsewhere
 type CloseCode int
 
 // The close codes of the protocol; see the table on CloseCode.
