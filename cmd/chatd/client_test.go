@@ -25,14 +25,14 @@ type frame struct {
 	Payload   json.RawMessage `json:"payload"`
 }
 
-func (f frame) decode(t *testing.T, v any) {
+func (f frame) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(f.Payload, v); err != nil {
 		t.Fatalf("decode %s payload %s: %v", f.Type, f.Payload, err)
 	}
 }
 
-func (f frame) errorCode(t *testing.T) string {
+func (f frame) errorCode(t testing.TB) string {
 	t.Helper()
 	if f.Type != "error" {
 		t.Fatalf("got %s %s, want an error", f.Type, f.Payload)
@@ -47,7 +47,7 @@ func (f frame) errorCode(t *testing.T) string {
 
 // client is one WebSocket connection of a test user.
 type client struct {
-	t      *testing.T
+	t      testing.TB
 	conn   *websocket.Conn
 	frames chan frame
 	closed chan websocket.StatusCode
@@ -81,7 +81,7 @@ func dialWS(ctx context.Context, url, token string, header http.Header) (*websoc
 }
 
 // connect opens a connection and waits for its ready frame.
-func (s *testServer) connect(t *testing.T, token string) *client {
+func (s *testServer) connect(t testing.TB, token string) *client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()

@@ -201,7 +201,7 @@ func TestAdminUsersAndPresence(t *testing.T) {
 }
 
 // execSQL runs a statement on the test's database as its owner.
-func execSQL(t *testing.T, s *testServer, sql string, args ...any) {
+func execSQL(t testing.TB, s *testServer, sql string, args ...any) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()

@@ -12,7 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-func signToken(t *testing.T, secret, sub string, exp time.Time) string {
+func signToken(t testing.TB, secret, sub string, exp time.Time) string {
 	t.Helper()
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{Subject: sub, ExpiresAt: jwt.NewNumericDate(exp)}).SignedString([]byte(secret))
 	if err != nil {

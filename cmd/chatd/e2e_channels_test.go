@@ -166,7 +166,7 @@ func TestGroupJoinLeave(t *testing.T) {
 
 // assertLeftQuietly reads c's frames up to the barrier and fails on any
 // event of channelID after lastSeqBeforeLeave, or on member_left.
-func assertLeftQuietly(t *testing.T, c *client, name, channelID string, lastSeqBeforeLeave int64, barrier func(frame) bool) {
+func assertLeftQuietly(t testing.TB, c *client, name, channelID string, lastSeqBeforeLeave int64, barrier func(frame) bool) {
 	t.Helper()
 	for {
 		f := c.next1()

@@ -19,7 +19,7 @@ import (
 const streamTimeout = 60 * time.Second
 
 // ownedUsers creates n users the ring places on nodeID.
-func ownedUsers(t *testing.T, s *testServer, nodeID string, n int) (ids, tokens []string) {
+func ownedUsers(t testing.TB, s *testServer, nodeID string, n int) (ids, tokens []string) {
 	t.Helper()
 	for range n {
 		id, token := userOwnedBy(t, s, nodeID)
@@ -51,7 +51,7 @@ func historyAfter(c *client, channelID string, seq int64) []messagePayload {
 
 // checkSuffix fails unless msgs is a run of consecutive seqs ending at
 // last (or empty): a connection's stream joined mid-way.
-func checkSuffix(t *testing.T, who string, msgs []messagePayload, last int64) {
+func checkSuffix(t testing.TB, who string, msgs []messagePayload, last int64) {
 	t.Helper()
 	if len(msgs) == 0 {
 		return
@@ -181,7 +181,7 @@ func TestClusterKilledNodesUsersCatchUpAndDoNotFlap(t *testing.T) {
 // waitForOfflineSince waits until c announced userID offline with a
 // lastEventAt at or after since, and returns the statuses of userID it
 // received up to that one.
-func waitForOfflineSince(t *testing.T, r *received, userID string, since time.Time) []string {
+func waitForOfflineSince(t testing.TB, r *received, userID string, since time.Time) []string {
 	t.Helper()
 	deadline := time.After(streamTimeout)
 	for {
@@ -385,14 +385,14 @@ func TestClusterNodeAddedUnderLoadTakesAQuarterWithoutLoss(t *testing.T) {
 }
 
 // streamFlows waits until r received n more messages than it had.
-func streamFlows(t *testing.T, r *received, n int64) {
+func streamFlows(t testing.TB, r *received, n int64) {
 	t.Helper()
 	r.waitForSeq(t, "stream", lastSeqOr0(r.messages())+n, streamTimeout)
 }
 
 // ringOwner places userID on a ring of the given nodes, as every node of
 // the test cluster does (weight 1, default virtual nodes).
-func ringOwner(t *testing.T, userID string, nodeIDs ...string) string {
+func ringOwner(t testing.TB, userID string, nodeIDs ...string) string {
 	t.Helper()
 	nodes := make([]domain.RingNode, len(nodeIDs))
 	for i, id := range nodeIDs {

@@ -21,7 +21,7 @@ const testClusterSecret = "cluster-secret-for-tests-only"
 // clusterNodes starts one chatd per id on one database, one broker and one
 // etcd prefix; endpoints[i] is the etcd URL node i uses (a proxy lets a
 // test cut one node off).
-func clusterNodes(t *testing.T, endpoints []string, ids ...string) []*testServer {
+func clusterNodes(t testing.TB, endpoints []string, ids ...string) []*testServer {
 	t.Helper()
 	base := testConfig(pgtest.NewDatabase(t))
 	prefix := etcdtest.Prefix()
@@ -39,7 +39,7 @@ func clusterNodes(t *testing.T, endpoints []string, ids ...string) []*testServer
 // (database and broker) and the etcd prefix. The node listens on a port
 // chosen up front, because it advertises its URLs in etcd before it
 // listens.
-func clusterConfig(t *testing.T, base config.Config, prefix, endpoint, id string) config.Config {
+func clusterConfig(t testing.TB, base config.Config, prefix, endpoint, id string) config.Config {
 	cfg := base
 	cfg.NodeID = id
 	cfg.HTTPAddr = freeAddr(t)
@@ -103,7 +103,7 @@ func (s *testServer) gateway(token string) gatewayAnswer {
 }
 
 // userOwnedBy creates users until the ring puts one on the wanted node.
-func userOwnedBy(t *testing.T, s *testServer, nodeID string) (id, token string) {
+func userOwnedBy(t testing.TB, s *testServer, nodeID string) (id, token string) {
 	t.Helper()
 	for range 64 {
 		id, token = s.newUser("u")
@@ -116,7 +116,7 @@ func userOwnedBy(t *testing.T, s *testServer, nodeID string) (id, token string) 
 }
 
 // dialClose connects and returns the close the server sends first.
-func dialClose(t *testing.T, url, token string) websocket.CloseError {
+func dialClose(t testing.TB, url, token string) websocket.CloseError {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()

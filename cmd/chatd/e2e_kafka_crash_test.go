@@ -19,7 +19,7 @@ import (
 // test's own: from then on every node commits and answers message_sent,
 // but no relay publishes, as if each crashed right after commit. The
 // returned function releases it.
-func pauseRelays(t *testing.T, dbURL string) (resume func()) {
+func pauseRelays(t testing.TB, dbURL string) (resume func()) {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dbURL)
@@ -46,7 +46,7 @@ func pauseRelays(t *testing.T, dbURL string) (resume func()) {
 }
 
 // outboxMessages counts the message events waiting in the outbox.
-func outboxMessages(t *testing.T, dbURL string) int {
+func outboxMessages(t testing.TB, dbURL string) int {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dbURL)
@@ -122,7 +122,7 @@ func TestCrashBetweenCommitAndPublish(t *testing.T) {
 // checkTopicOrder reads a channel's records from the start of topic and
 // checks that they hold seqs 1..last in order, where a record may repeat
 // an earlier one (at-least-once publishing) but never skip ahead.
-func checkTopicOrder(t *testing.T, brokers []string, topic, channelID string, last int64) {
+func checkTopicOrder(t testing.TB, brokers []string, topic, channelID string, last int64) {
 	t.Helper()
 	var high int64
 	seqs := topicSeqs(t, brokers, topic, channelID)
@@ -139,7 +139,7 @@ func checkTopicOrder(t *testing.T, brokers []string, topic, channelID string, la
 
 // topicSeqs returns the seqs of a channel's message records in topic, in
 // partition order (a channel lives in one partition).
-func topicSeqs(t *testing.T, brokers []string, topic, channelID string) []int64 {
+func topicSeqs(t testing.TB, brokers []string, topic, channelID string) []int64 {
 	t.Helper()
 	cfg := sarama.NewConfig()
 	cfg.Version = sarama.V4_0_0_0

@@ -49,7 +49,7 @@ func TestEmbeddedBrokerServesEndToEnd(t *testing.T) {
 }
 
 // freeAddr returns a local address nothing listens on right now.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -23,7 +23,7 @@ func testKafka() config.Kafka {
 // requireKafka skips (or under CI fails) a test whose server would need
 // the real broker when none is configured: end-to-end tests never fall
 // back to the embedded development broker.
-func requireKafka(t *testing.T, cfg config.Config) {
+func requireKafka(t testing.TB, cfg config.Config) {
 	t.Helper()
 	if cfg.Kafka.Embedded() {
 		kafkatest.Brokers(t)

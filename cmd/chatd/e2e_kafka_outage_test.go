@@ -14,7 +14,7 @@ import (
 )
 
 // ownBroker runs `scripts/kafka.sh cmd dir` and returns what it printed.
-func ownBroker(t *testing.T, cmd, dir string) string {
+func ownBroker(t testing.TB, cmd, dir string) string {
 	t.Helper()
 	var stderr strings.Builder
 	c := exec.Command("../../scripts/kafka.sh", cmd, dir)

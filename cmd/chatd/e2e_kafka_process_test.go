@@ -22,7 +22,7 @@ var buildMu sync.Mutex
 
 // buildChatd compiles this command into the test's temporary directory,
 // for tests that must kill a real process.
-func buildChatd(t *testing.T) string {
+func buildChatd(t testing.TB) string {
 	t.Helper()
 	buildMu.Lock()
 	defer buildMu.Unlock()
@@ -103,7 +103,7 @@ var listeningLine = regexp.MustCompile(`msg="chatd listening" addr=(\S+)`)
 // startProcess runs the chatd binary configured like cfg and returns a
 // testServer for its address. The process is killed when the test ends;
 // if the test failed, its log is shown.
-func startProcess(t *testing.T, bin string, cfg config.Config) (*testServer, *chatdProcess) {
+func startProcess(t testing.TB, bin string, cfg config.Config) (*testServer, *chatdProcess) {
 	t.Helper()
 	cmd := exec.Command(bin)
 	cmd.Env = processEnv(cfg)

@@ -90,7 +90,7 @@ func (r *received) messages() []messagePayload {
 
 // waitForSeq waits until a message with seq at least seq arrived and
 // returns everything received by then.
-func (r *received) waitForSeq(t *testing.T, who string, seq int64, timeout time.Duration) []messagePayload {
+func (r *received) waitForSeq(t testing.TB, who string, seq int64, timeout time.Duration) []messagePayload {
 	t.Helper()
 	deadline := time.After(timeout)
 	for {
@@ -137,7 +137,7 @@ func (r *received) presenceOf(userID string) []presencePayload {
 
 // waitForStatuses waits until n presence statuses of userID arrived and
 // returns them.
-func (r *received) waitForStatuses(t *testing.T, who, userID string, n int, timeout time.Duration) []string {
+func (r *received) waitForStatuses(t testing.TB, who, userID string, n int, timeout time.Duration) []string {
 	t.Helper()
 	deadline := time.After(timeout)
 	for {
@@ -161,7 +161,7 @@ func (r *received) isClosed() bool {
 }
 
 // waitClosed waits until the connection ends.
-func (r *received) waitClosed(t *testing.T, who string, timeout time.Duration) {
+func (r *received) waitClosed(t testing.TB, who string, timeout time.Duration) {
 	t.Helper()
 	deadline := time.After(timeout)
 	for !r.isClosed() {
@@ -182,7 +182,7 @@ func lastSeq(msgs []messagePayload) any {
 
 // checkStream fails unless msgs is exactly seqs from..to, each once, in
 // order: what one connection must see of a channel.
-func checkStream(t *testing.T, who string, msgs []messagePayload, from, to int64) {
+func checkStream(t testing.TB, who string, msgs []messagePayload, from, to int64) {
 	t.Helper()
 	if int64(len(msgs)) != to-from+1 {
 		t.Fatalf("%s received %d messages, want seqs %d..%d: %v", who, len(msgs), from, to, seqsOf(msgs))

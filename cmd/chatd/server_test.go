@@ -25,7 +25,7 @@ const (
 // testServer is a real chatd (real PostgreSQL, real listener) in this
 // process, so tests can stop and restart it on the same database.
 type testServer struct {
-	t    *testing.T
+	t    testing.TB
 	cfg  config.Config
 	addr string
 	stop func()
@@ -49,7 +49,7 @@ func testConfig(dbURL string) config.Config {
 }
 
 // startServer runs chatd on a fresh database; edit adjusts the config.
-func startServer(t *testing.T, edit func(*config.Config)) *testServer {
+func startServer(t testing.TB, edit func(*config.Config)) *testServer {
 	t.Helper()
 	cfg := testConfig(pgtest.NewDatabase(t))
 	if edit != nil {
@@ -58,7 +58,7 @@ func startServer(t *testing.T, edit func(*config.Config)) *testServer {
 	return startWithConfig(t, cfg)
 }
 
-func startWithConfig(t *testing.T, cfg config.Config) *testServer {
+func startWithConfig(t testing.TB, cfg config.Config) *testServer {
 	t.Helper()
 	requireKafka(t, cfg)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
