@@ -175,6 +175,13 @@ func TestAdminUsersAndPresence(t *testing.T) {
 	if diff := cmp.Diff(presence{UserID: created[0], Status: "offline"}, p); diff != "" {
 		t.Fatalf("never seen (-want +got):\n%s", diff)
 	}
+	// Never seen is lastEventAt null, as get_presence answers on the
+	// WebSocket, not a missing field.
+	var raw map[string]json.RawMessage
+	s.adminOK("/admin/v1/users/"+created[0]+"/presence", &raw)
+	if string(raw["lastEventAt"]) != "null" {
+		t.Fatalf("never seen: lastEventAt = %s, want null", raw["lastEventAt"])
+	}
 	// The row the presence feature writes on a status change, written here
 	// directly so this test does not depend on presence timing.
 	at := time.Date(2026, 11, 22, 12, 0, 0, 123_000_000, time.UTC)

@@ -21,8 +21,9 @@ type UserListResponse struct {
 type PresenceResponse struct {
 	UserID string `json:"userId" example:"u1"`
 	Status string `json:"status" enums:"online,offline" example:"online"`
-	// LastEventAt is when the status last changed; absent for a user never seen.
-	LastEventAt string `json:"lastEventAt,omitempty" example:"2026-11-22T12:00:00.000Z"`
+	// LastEventAt is when the status last changed; null for a user never
+	// seen, as in the WebSocket API's presence.
+	LastEventAt *string `json:"lastEventAt" extensions:"x-nullable" example:"2026-11-22T12:00:00.000Z"`
 	// NodeID is the gateway node that recorded the status; absent for a user never seen.
 	NodeID string `json:"nodeId,omitempty" example:"node-1"`
 } // @name PresenceResponse
@@ -97,7 +98,8 @@ func (h adminHandlers) userPresence(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := PresenceResponse{UserID: p.UserID, Status: string(p.Status), NodeID: p.NodeID}
 	if p.Seen {
-		resp.LastEventAt = protocol.FormatTime(p.LastEventAt)
+		at := protocol.FormatTime(p.LastEventAt)
+		resp.LastEventAt = &at
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
