@@ -62,6 +62,7 @@ func run() int {
 		return 1
 	}
 	logFileLimit(logger)
+	startProfiler(ctx, logger)
 
 	app, cleanup, err := initApp(ctx, cfg, logger)
 	if err != nil {
