@@ -26,22 +26,29 @@ type namedWorker struct {
 	worker Worker
 }
 
+// Announcer makes the node known to the others (the ring's registration
+// in etcd), called once the listener is open.
+type Announcer interface {
+	Announce(ctx context.Context) error
+}
+
 // App is one running chatd: its listener, the WebSocket gateway and the
 // background workers, started and stopped in a fixed order.
 type App struct {
-	cfg     config.Config
-	handler http.Handler
-	gateway *ws.Gateway
-	workers []namedWorker
-	logger  *slog.Logger
+	cfg      config.Config
+	handler  http.Handler
+	gateway  *ws.Gateway
+	workers  []namedWorker
+	announce Announcer
+	logger   *slog.Logger
 
 	// ready receives the bound address once the listener is open; tests
 	// that listen on port 0 learn the port from it.
 	ready chan string
 }
 
-func newApp(cfg config.Config, handler http.Handler, gateway *ws.Gateway, workers []namedWorker, logger *slog.Logger) *App {
-	return &App{cfg: cfg, handler: handler, gateway: gateway, workers: workers, logger: logger, ready: make(chan string, 1)}
+func newApp(cfg config.Config, handler http.Handler, gateway *ws.Gateway, workers []namedWorker, announce Announcer, logger *slog.Logger) *App {
+	return &App{cfg: cfg, handler: handler, gateway: gateway, workers: workers, announce: announce, logger: logger, ready: make(chan string, 1)}
 }
 
 // Run serves until ctx ends, then shuts down gracefully: stop accepting,
@@ -53,6 +60,13 @@ func (a *App) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.HTTPAddr, err)
+	}
+	// Joining the ring only now means no other node routes a user or an
+	// event here before connections are accepted; until Serve starts
+	// they wait in the listen backlog.
+	if err := a.announce.Announce(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("join the ring: %w", err)
 	}
 	server := &http.Server{
 		Handler:           a.handler,

@@ -38,11 +38,13 @@ var clusterSet = wire.NewSet(
 	wire.Bind(new(fanout.Members), new(*postgres.Members)),
 	wire.Bind(new(fanout.Placement), new(*cluster.Membership)),
 	wire.Bind(new(fanout.Peers), new(*peers.Client)),
+	wire.Bind(new(Announcer), new(*cluster.Membership)),
 )
 
-// provideMembership joins the ring before the node serves anyone, so the
-// first /v1/gateway answer already counts this node; the cleanup leaves
-// the ring at once (lease revoked) rather than after the lease TTL.
+// provideMembership reads the ring before the node serves anyone; the node
+// itself joins it when App.Run has opened the listener (Announce). The
+// cleanup leaves the ring at once (lease revoked) rather than after the
+// lease TTL.
 func provideMembership(ctx context.Context, cfg config.Config, logger *slog.Logger) (*cluster.Membership, func(), error) {
 	m, err := cluster.Start(ctx, cluster.Config{
 		Self: cluster.Member{

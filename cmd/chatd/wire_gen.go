@@ -120,7 +120,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	mainPresenceWorkers := providePresenceWorkers(cfg, db, presenceService, nodeLiveness, presenceMetrics, logger)
 	mainClusterWorkers := provideClusterWorkers(cfg, hub, membership, logger)
 	v := provideWorkers(outboxRelay, mainKafkaWorkers, mainPresenceWorkers, mainClusterWorkers)
-	app := newApp(cfg, handler, gateway, v, logger)
+	app := newApp(cfg, handler, gateway, v, membership, logger)
 	return app, func() {
 		cleanup6()
 		cleanup5()

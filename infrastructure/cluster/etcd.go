@@ -90,20 +90,10 @@ func (m *Membership) resync(ctx context.Context) (int64, error) {
 	return resp.Header.Revision, nil
 }
 
-// run keeps the registration and the view current until ctx ends. While
-// etcd is unreachable the node keeps its last view: it goes on serving its
-// users, and the readiness check says the ring may be stale.
-func (m *Membership) run(ctx context.Context, keepAlive <-chan *clientv3.LeaseKeepAliveResponse, rev int64) {
-	defer close(m.done)
-	watchDone := make(chan struct{})
-	go func() {
-		defer close(watchDone)
-		m.watch(ctx, rev)
-	}()
-	m.keepRegistered(ctx, keepAlive)
-	<-watchDone
-}
-
+// keepRegistered renews the lease, and registers again when it was lost,
+// until ctx ends. While etcd is unreachable the node keeps its last view:
+// it goes on serving its users, and the readiness check says the ring may
+// be stale.
 func (m *Membership) keepRegistered(ctx context.Context, keepAlive <-chan *clientv3.LeaseKeepAliveResponse) {
 	for {
 		for range keepAlive {

@@ -49,17 +49,20 @@ type Membership struct {
 	// to old owners during a migration.
 	previous handover
 
-	stop  context.CancelFunc
-	once  sync.Once     // Close runs once
-	done  chan struct{} // closed when the background loop has ended
-	lease atomic.Int64  // the current lease id, for Close to revoke
+	runCtx    context.Context // the background loops' context
+	stop      context.CancelFunc
+	once      sync.Once      // Close runs once
+	loops     sync.WaitGroup // the watch and, once announced, the lease keeper
+	announced atomic.Bool
+	lease     atomic.Int64 // the current lease id, for Close to revoke
 }
 
 // Start builds the membership. Without etcd endpoints it returns a ring of
-// the node alone. With them it registers the node, reads the members and
-// starts keeping both current in the background until Close; it fails when
-// etcd cannot be reached at start, since a node nobody can find should not
-// serve.
+// the node alone. With them it reads the members and starts keeping the
+// view current in the background until Close; it fails when etcd cannot be
+// reached at start, since a node nobody can find should not serve. The
+// node itself joins the ring only with Announce, once it can take
+// connections.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Membership, error) {
 	if log == nil {
 		log = slog.Default()
@@ -70,7 +73,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Membership, erro
 	if cfg.LeaseTTL < time.Second {
 		cfg.LeaseTTL = DefaultLeaseTTL
 	}
-	m := &Membership{cfg: cfg, log: log, done: make(chan struct{}), previous: handover{window: cfg.Grace + handoverMargin}}
+	m := &Membership{cfg: cfg, log: log, previous: handover{window: cfg.Grace + handoverMargin}}
 	if len(cfg.EtcdEndpoints) == 0 {
 		// A ring of one node needs only one point on it: it owns
 		// everything whatever the count.
@@ -79,7 +82,6 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Membership, erro
 			return nil, err
 		}
 		m.view.Store(view)
-		close(m.done)
 		return m, nil
 	}
 	client, err := newClient(cfg.EtcdEndpoints)
@@ -87,22 +89,42 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Membership, erro
 		return nil, err
 	}
 	m.client = client
-	// The lease is kept alive by the background loop, which outlives the
-	// start-up context.
-	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	m.stop = stop
-	keepAlive, err := m.register(runCtx)
-	if err == nil {
-		var rev int64
-		if rev, err = m.resync(ctx); err == nil {
-			go m.run(runCtx, keepAlive, rev)
-			return m, nil
-		}
-		m.revoke()
+	// The background loops outlive the start-up context.
+	m.runCtx, m.stop = context.WithCancel(context.WithoutCancel(ctx))
+	rev, err := m.resync(ctx)
+	if err != nil {
+		m.stop()
+		client.Close()
+		return nil, err
 	}
-	stop()
-	client.Close()
-	return nil, err
+	m.loops.Add(1)
+	go func() {
+		defer m.loops.Done()
+		m.watch(m.runCtx, rev)
+	}()
+	return m, nil
+}
+
+// Announce registers this node under a lease it keeps alive until Close,
+// so that the other nodes route users and events here. The caller does it
+// once its listener is open: a node announced earlier would get events it
+// cannot take yet. Without etcd it does nothing.
+func (m *Membership) Announce(context.Context) error {
+	if m.client == nil {
+		return nil
+	}
+	// The lease lives as long as the background loops, not as ctx.
+	keepAlive, err := m.register(m.runCtx)
+	if err != nil {
+		return err
+	}
+	m.announced.Store(true)
+	m.loops.Add(1)
+	go func() {
+		defer m.loops.Done()
+		m.keepRegistered(m.runCtx, keepAlive)
+	}()
+	return nil
 }
 
 // View returns the current snapshot.
@@ -167,8 +189,10 @@ func (m *Membership) Close() {
 	}
 	m.once.Do(func() {
 		m.stop()
-		<-m.done
-		m.revoke()
+		m.loops.Wait()
+		if m.announced.Load() {
+			m.revoke()
+		}
 		if err := m.client.Close(); err != nil && !errors.Is(err, context.Canceled) {
 			m.log.Warn("close etcd client", "err", err)
 		}

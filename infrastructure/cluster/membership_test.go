@@ -36,6 +36,9 @@ func startNode(t *testing.T, endpoints []string, prefix, id string, weight int) 
 		t.Fatalf("start %s: %v", id, err)
 	}
 	t.Cleanup(m.Close)
+	if err := m.Announce(context.Background()); err != nil {
+		t.Fatalf("announce %s: %v", id, err)
+	}
 	return m
 }
 
@@ -209,5 +212,33 @@ func TestMovedUsersHaveBothOwnersDuringHandover(t *testing.T) {
 	}
 	if _, ok := a.InternalURL("node-c"); ok {
 		t.Error("an unknown node has an internal URL")
+	}
+}
+
+// A node reads the ring at Start but joins it only when it announces
+// itself, once it can take connections.
+func TestNodeJoinsTheRingOnlyWhenItAnnounces(t *testing.T) {
+	t.Parallel()
+	endpoints, prefix := etcdtest.Endpoints(t), etcdtest.Prefix()
+	a := startNode(t, endpoints, prefix, "node-a", 1)
+	b, err := cluster.Start(context.Background(), cluster.Config{
+		Self:          cluster.Member{NodeID: "node-b", WSURL: "ws://node-b/ws", InternalURL: "http://node-b", Weight: 1},
+		EtcdEndpoints: endpoints, Prefix: prefix, VirtualNodes: 64, LeaseTTL: 5 * time.Second,
+	}, testLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	waitForNodes(t, b, "node-a") // it sees the ring without being on it
+	if err := b.Ping(context.Background()); err == nil {
+		t.Error("Ping of a node that has not announced itself succeeded")
+	}
+	if err := b.Announce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitForNodes(t, a, "node-a", "node-b")
+	waitForNodes(t, b, "node-a", "node-b")
+	if err := b.Ping(context.Background()); err != nil {
+		t.Errorf("Ping after announcing: %v", err)
 	}
 }
