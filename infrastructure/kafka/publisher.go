@@ -27,7 +27,7 @@ type Publisher struct {
 	mu sync.Mutex
 	// producer is nil after a failed batch until the next one starts a
 	// fresh producer.
-	producer sarama.SyncProducer
+	producer *batchProducer
 }
 
 // NewPublisher starts an idempotent producer on the cluster and registers
@@ -45,7 +45,7 @@ func NewPublisher(c *Cluster, reg prometheus.Registerer) (*Publisher, error) {
 }
 
 func (p *Publisher) start() error {
-	producer, err := sarama.NewSyncProducer(p.cluster.brokers, producerConfig(p.cluster.clientID+"-producer"))
+	producer, err := newBatchProducer(p.cluster.brokers, producerConfig(p.cluster.clientID+"-producer"))
 	if err != nil {
 		return fmt.Errorf("start Kafka producer: %w", err)
 	}
@@ -53,23 +53,26 @@ func (p *Publisher) start() error {
 	return nil
 }
 
-// discard drops the producer after a failed batch. Its retry state (a
-// partition waiting for an old retry to drain, an open circuit breaker,
-// an epoch bumped after the failure) has been seen to acknowledge a later
-// batch that the restarted broker never stored; a fresh producer, with a
-// new producer id, has none of that. Every message of the failed batch
-// has its result already, so the old producer holds no data: it is
-// closed in the background.
+// discard drops the producer after a failed batch. The next batch gets a
+// fresh producer: a new producer id (so the broker expects no particular
+// sequence number after whatever part of the failed batch it stored),
+// fresh metadata (the leaders may have moved) and new connections. With
+// sarama's asynchronous producer, whose retry state once acknowledged a
+// later batch that a restarted broker never stored, this was the
+// workaround; it stays the simplest correct answer for batchProducer,
+// which keeps no state but the sequence numbers. Every request of the
+// failed batch has its answer already, so closing in the background
+// drops nothing.
 func (p *Publisher) discard() {
 	old := p.producer
 	p.producer = nil
-	go func() { _ = old.Close() }()
+	go func() { _ = old.close() }()
 }
 
 // Deliver publishes events in order and waits for the broker's
 // acknowledgement of all of them. Events of one key keep their order in
-// their partition: the idempotent producer has one request in flight per
-// broker and numbers each partition's batches.
+// their partition: batches are sent one at a time, each as one request
+// per partition leader, numbered by the idempotent producer.
 //
 // It does not return early when ctx ends: an abandoned batch could still
 // land after a later relay's publish of the same rows and reorder the
@@ -106,12 +109,11 @@ func (p *Publisher) Deliver(ctx context.Context, events []domain.Event) error {
 		}
 	}
 	start := time.Now()
-	err := p.producer.SendMessages(msgs)
+	err := p.producer.send(msgs)
 	p.metrics.latency.Observe(time.Since(start).Seconds())
 	if err != nil {
 		p.metrics.failures.Inc()
 		p.discard()
-		err = firstProducerError(err)
 		if errors.Is(err, sarama.ErrUnknownTopicOrPartition) {
 			// The topics are gone (a development broker that restarted,
 			// an operator's mistake): make them again for the retry.
@@ -125,16 +127,6 @@ func (p *Publisher) Deliver(ctx context.Context, events []domain.Event) error {
 	return nil
 }
 
-// firstProducerError makes a batch failure readable: sarama reports one
-// error per message, usually all the same.
-func firstProducerError(err error) error {
-	var errs sarama.ProducerErrors
-	if errors.As(err, &errs) && len(errs) > 0 {
-		return fmt.Errorf("%d messages failed, first: %w", len(errs), errs[0].Err)
-	}
-	return err
-}
-
 // Close stops the producer after its in-flight messages.
 func (p *Publisher) Close() error {
 	p.mu.Lock()
@@ -142,7 +134,7 @@ func (p *Publisher) Close() error {
 	if p.producer == nil {
 		return nil
 	}
-	if err := p.producer.Close(); err != nil {
+	if err := p.producer.close(); err != nil {
 		return fmt.Errorf("close Kafka producer: %w", err)
 	}
 	return nil

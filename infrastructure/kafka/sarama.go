@@ -44,28 +44,15 @@ func baseConfig(clientID string) *sarama.Config {
 	return c
 }
 
-// producerConfig makes publishing exactly-once per producer session and
-// ordered: the idempotent producer numbers each partition's batches, so a
-// retried batch is neither duplicated nor reordered; one request in flight
-// per broker keeps order across retries; acks=all waits for every in-sync
-// replica before a publish counts as done.
+// producerConfig is the client configuration of batchProducer, which
+// builds its requests itself: idempotent (a producer id and sequence
+// numbers per partition), acks=all, and one request in flight per
+// partition by construction. Producer.Timeout is how long the broker may
+// wait for the in-sync replicas before it answers a request.
 func producerConfig(clientID string) *sarama.Config {
 	c := baseConfig(clientID)
-	c.Producer.Idempotent = true
-	c.Producer.RequiredAcks = sarama.WaitForAll
 	c.Net.MaxOpenRequests = 1
-	c.Producer.Retry.Max = 5
-	c.Producer.Retry.Backoff = 100 * time.Millisecond
 	c.Producer.Timeout = requestTimeout
-	c.Producer.Return.Successes = true
-	c.Producer.Return.Errors = true
-	c.Producer.Partitioner = sarama.NewHashPartitioner
-	// Linger 1 ms: a relay batch (up to 500 events over all partitions)
-	// leaves in one request instead of a first message alone and the rest
-	// behind it (one request in flight). Under load that cut the publish
-	// time several-fold in the benchmark (docs/performance-kafka.md), for
-	// at most 1 ms more on a lone message.
-	c.Producer.Flush.Frequency = time.Millisecond
 	return c
 }
 

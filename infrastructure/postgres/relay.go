@@ -2,13 +2,14 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/chatd/chat/infrastructure/eventcodec"
-
-	"gorm.io/gorm"
 
 	"github.com/chatd/chat/domain"
 )
@@ -30,6 +31,11 @@ const (
 	relayBatchSize      = 500
 	relayMinBackoff     = 100 * time.Millisecond
 	relayMaxBackoff     = 5 * time.Second
+	// relayHoldLimit bounds how long a relay keeps the lock while rows
+	// keep coming, so a relay that pauses the others (a fault test, an
+	// operator) gets it within that time.
+	relayHoldLimit     = 250 * time.Millisecond
+	relayUnlockTimeout = 5 * time.Second
 )
 
 // RelayLockID keys the advisory lock that makes one relay at a time deliver
@@ -44,13 +50,14 @@ const RelayLockID int64 = 0x63686174_72656c79 // "chatrely"
 //
 // Order: ChatStore writes every outbox row of a channel under that
 // channel's row lock, so within a channel ids grow in commit order, which
-// is seq order; reading by id keeps it. Across processes, each batch runs
-// in a transaction holding pg_try_advisory_xact_lock, so two relays on one
-// database never deliver at the same time. FOR UPDATE SKIP LOCKED would not
-// do: a second relay would skip the first's rows and deliver later rows of
-// the same channel before them. A relay that finds the lock taken simply
-// waits for its next poll; the lock ends with the transaction, so a relay
-// that dies releases it at once.
+// is seq order; reading by id keeps it. Across processes, a relay delivers
+// only while it holds the session advisory lock RelayLockID, on one
+// connection kept for a short run of batches (relayHoldLimit), so two
+// relays on one database never deliver at the same time. FOR UPDATE SKIP
+// LOCKED would not do: a second relay would skip the first's rows and
+// deliver later rows of the same channel before them. A relay that finds
+// the lock taken simply waits for its next poll; a relay that dies closes
+// its connection, which releases the lock at once.
 type OutboxRelay struct {
 	db           *DB
 	sink         EventSink
@@ -87,7 +94,7 @@ func (r *OutboxRelay) Run(ctx context.Context) error {
 	defer ticker.Stop()
 	failures := 0
 	for {
-		n, err := r.relayBatch(ctx)
+		more, err := r.relay(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -105,8 +112,8 @@ func (r *OutboxRelay) Run(ctx context.Context) error {
 			r.logger.InfoContext(ctx, "outbox relay recovered", slog.Int("failedAttempts", failures))
 			failures = 0
 		}
-		if n == r.batchSize {
-			continue // more rows are waiting
+		if more {
+			continue // rows may be waiting
 		}
 		select {
 		case <-ctx.Done():
@@ -118,57 +125,160 @@ func (r *OutboxRelay) Run(ctx context.Context) error {
 }
 
 type outboxRow struct {
-	ID    int64  `gorm:"column:id"`
-	Event []byte `gorm:"column:event"`
+	ID    int64
+	Event []byte
 }
 
-// relayBatch delivers one batch and reports how many rows it consumed.
-func (r *OutboxRelay) relayBatch(ctx context.Context) (int, error) {
-	n := 0
-	err := r.db.inSystemTx(ctx, func(tx *gorm.DB) error {
-		var locked bool
-		if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?)", RelayLockID).Scan(&locked).Error; err != nil {
-			return fmt.Errorf("take relay lock: %w", err)
-		}
-		if !locked {
-			return nil // another relay is delivering
-		}
-		var rows []outboxRow
-		if err := tx.Raw("SELECT id, event FROM outbox ORDER BY id LIMIT ?", r.batchSize).Scan(&rows).Error; err != nil {
-			return fmt.Errorf("read outbox: %w", err)
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		ids := make([]int64, 0, len(rows))
-		events := make([]domain.Event, 0, len(rows))
-		for _, row := range rows {
-			ids = append(ids, row.ID)
-			e, err := eventcodec.DecodeEvent(row.Event)
-			if err != nil {
-				// No retry can fix a row that does not decode; holding it
-				// would stop every later event. Log it whole and drop it.
-				r.logger.ErrorContext(ctx, "dropping undecodable outbox row",
-					slog.Int64("id", row.ID), slog.String("event", string(row.Event)), slog.Any("error", err))
-				continue
-			}
-			events = append(events, e)
-		}
-		if len(events) > 0 {
-			if err := r.sink.Deliver(ctx, events); err != nil {
-				return fmt.Errorf("deliver %d events: %w", len(events), err)
-			}
-		}
-		if err := tx.Exec("DELETE FROM outbox WHERE id IN ?", ids).Error; err != nil {
-			return fmt.Errorf("delete delivered outbox rows: %w", err)
-		}
-		n = len(rows)
-		return nil
-	})
+// relay takes the relay lock, if free, and delivers batches until the
+// outbox is empty or relayHoldLimit has passed (more reports the latter:
+// rows may be waiting).
+func (r *OutboxRelay) relay(ctx context.Context) (more bool, err error) {
+	pool, err := r.db.system.DB()
 	if err != nil {
-		return 0, classify("relay outbox", err)
+		return false, fmt.Errorf("relay outbox: %w", err)
 	}
-	return n, nil
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return false, classify("relay outbox", err)
+	}
+	defer conn.Close()
+	var locked bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", RelayLockID).Scan(&locked); err != nil {
+		discardConn(conn)
+		return false, classify("take relay lock", err)
+	}
+	if !locked {
+		return false, nil // another relay is delivering
+	}
+	defer r.unlock(ctx, conn)
+	more, err = r.relayHeld(ctx, conn)
+	if err != nil {
+		return false, classify("relay outbox", err)
+	}
+	return more, nil
+}
+
+// relayHeld delivers batches while the relay holds the lock. It reads
+// the next batch while the sink publishes the current one, and deletes a
+// batch's rows only once the sink accepted them, before handing over the
+// next batch.
+//
+// The session commits asynchronously (synchronous_commit off): its only
+// writes are those deletes, and a delete lost in a database crash only
+// makes its rows go out again, which consumers drop as duplicates. That
+// keeps a WAL flush (milliseconds on a busy disk) out of every cycle.
+func (r *OutboxRelay) relayHeld(ctx context.Context, conn *sql.Conn) (more bool, err error) {
+	if _, err := conn.ExecContext(ctx, "SET synchronous_commit TO off"); err != nil {
+		return false, fmt.Errorf("relay session settings: %w", err)
+	}
+	deadline := time.Now().Add(relayHoldLimit)
+	rows, err := r.read(ctx, conn, nil)
+	for err == nil && len(rows) > 0 {
+		ids, events := r.decode(ctx, rows)
+		delivered := make(chan error, 1)
+		go func() { delivered <- r.deliver(ctx, events) }()
+		var next []outboxRow
+		more = time.Now().After(deadline)
+		if !more {
+			next, err = r.read(ctx, conn, ids)
+		}
+		// Wait for the sink even if the read failed: nothing may run
+		// behind this call's back once it returns.
+		if deliverErr := <-delivered; deliverErr != nil {
+			return false, deliverErr
+		}
+		if err != nil {
+			return false, err
+		}
+		if _, err := conn.ExecContext(ctx, "DELETE FROM outbox WHERE id = ANY($1)", ids); err != nil {
+			return false, fmt.Errorf("delete delivered outbox rows: %w", err)
+		}
+		if more {
+			return true, nil
+		}
+		rows = next
+	}
+	return false, err
+}
+
+func (r *OutboxRelay) deliver(ctx context.Context, events []domain.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if err := r.sink.Deliver(ctx, events); err != nil {
+		return fmt.Errorf("deliver %d events: %w", len(events), err)
+	}
+	return nil
+}
+
+// read returns the next batch of rows in id order, leaving out the rows
+// of inFlight (the batch being delivered, not yet deleted). It reads from
+// the lowest id, not after the last one delivered: a row with a lower id
+// may have committed since, and a later row of its channel cannot have
+// committed before it (see OutboxRelay). The rows to leave out are
+// filtered here rather than in SQL, where a filter on a parameter list
+// made the planner give up the primary key's order.
+func (r *OutboxRelay) read(ctx context.Context, conn *sql.Conn, inFlight []int64) ([]outboxRow, error) {
+	result, err := conn.QueryContext(ctx, "SELECT id, event FROM outbox ORDER BY id LIMIT $1", r.batchSize+len(inFlight))
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	defer result.Close()
+	var rows []outboxRow
+	for result.Next() && len(rows) < r.batchSize {
+		var row outboxRow
+		if err := result.Scan(&row.ID, &row.Event); err != nil {
+			return nil, fmt.Errorf("read outbox: %w", err)
+		}
+		if !slices.Contains(inFlight, row.ID) {
+			rows = append(rows, row)
+		}
+	}
+	if err := result.Err(); err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	return rows, nil
+}
+
+// decode returns the ids of rows, to delete once delivered, and their
+// events. No retry can fix a row that does not decode; holding it would
+// stop every later event, so it is logged whole and dropped.
+func (r *OutboxRelay) decode(ctx context.Context, rows []outboxRow) ([]int64, []domain.Event) {
+	ids := make([]int64, 0, len(rows))
+	events := make([]domain.Event, 0, len(rows))
+	for _, row := range rows {
+		ids = append(ids, row.ID)
+		e, err := eventcodec.DecodeEvent(row.Event)
+		if err != nil {
+			r.logger.ErrorContext(ctx, "dropping undecodable outbox row",
+				slog.Int64("id", row.ID), slog.String("event", string(row.Event)), slog.Any("error", err))
+			continue
+		}
+		events = append(events, e)
+	}
+	return ids, events
+}
+
+// unlock restores the session's commit setting and releases the relay
+// lock before conn goes back to the pool. If that fails, the connection
+// is closed instead: both are the session's, and must not outlive this
+// relay round in an idle pooled connection.
+func (r *OutboxRelay) unlock(ctx context.Context, conn *sql.Conn) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), relayUnlockTimeout)
+	defer cancel()
+	if _, err := conn.ExecContext(ctx, "RESET synchronous_commit"); err != nil {
+		discardConn(conn)
+		return
+	}
+	var released bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_advisory_unlock($1)", RelayLockID).Scan(&released); err != nil || !released {
+		discardConn(conn)
+	}
+}
+
+// discardConn makes database/sql close conn instead of pooling it.
+func discardConn(conn *sql.Conn) {
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 }
 
 func backoff(failures int) time.Duration {
