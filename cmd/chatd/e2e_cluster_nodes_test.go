@@ -220,7 +220,7 @@ func TestClusterNodeAddedUnderLoadTakesAQuarterWithoutLoss(t *testing.T) {
 	endpoint, prefix := etcdtest.Endpoints(t)[0], etcdtest.Prefix()
 	nodes := map[string]*testServer{}
 	for _, id := range []string{"grow-1", "grow-2", "grow-3"} {
-		nodes[id] = startWithConfig(t, clusterConfig(t, base, prefix, endpoint, id))
+		nodes[id] = startWithConfig(t, growConfig(t, base, prefix, endpoint, id))
 	}
 	for _, n := range nodes {
 		n.waitForRing(3)
@@ -304,7 +304,7 @@ func TestClusterNodeAddedUnderLoadTakesAQuarterWithoutLoss(t *testing.T) {
 	}()
 	streamFlows(t, group[0].got, 20)
 
-	n4 := startWithConfig(t, clusterConfig(t, base, prefix, endpoint, "grow-4"))
+	n4 := startWithConfig(t, growConfig(t, base, prefix, endpoint, "grow-4"))
 	nodes["grow-4"] = n4
 	for _, n := range nodes {
 		n.waitForRing(4)
@@ -382,6 +382,16 @@ func TestClusterNodeAddedUnderLoadTakesAQuarterWithoutLoss(t *testing.T) {
 		caughtUp := append(m.before, historyAfter(m.c, g.ChannelID, lastSeqOr0(m.before))...)
 		checkStream(t, who+" after catching up", caughtUp, 1, last)
 	}
+}
+
+// growConfig is clusterConfig with a grace that outlasts the fan-out
+// group's rebalance when a node joins (the members notice at their next
+// group heartbeat, every 2 s, then rejoin): the handover must be seen
+// delivering before the old nodes close the moved connections.
+func growConfig(t testing.TB, base config.Config, prefix, endpoint, id string) config.Config {
+	cfg := clusterConfig(t, base, prefix, endpoint, id)
+	cfg.Cluster.MigrationGrace = 6 * time.Second
+	return cfg
 }
 
 // streamFlows waits until r received n more messages than it had.

@@ -36,6 +36,15 @@ const (
 	// operator) gets it within that time.
 	relayHoldLimit     = 250 * time.Millisecond
 	relayUnlockTimeout = 5 * time.Second
+	// relayLinger is how long a relay that emptied the outbox keeps the
+	// lock and its session, waiting for the next commit. Under a steady
+	// stream (a commit every few milliseconds) that saves taking the lock,
+	// setting up the session and releasing both for every row.
+	relayLinger = 20 * time.Millisecond
+	// relayBusyRetry is how soon a relay that found the lock taken tries
+	// again: the holder may not read the rows this node just committed
+	// before it lets go, and waiting for the next poll would delay them.
+	relayBusyRetry = 25 * time.Millisecond
 )
 
 // RelayLockID keys the advisory lock that makes one relay at a time deliver
@@ -94,7 +103,7 @@ func (r *OutboxRelay) Run(ctx context.Context) error {
 	defer ticker.Stop()
 	failures := 0
 	for {
-		more, err := r.relay(ctx)
+		more, busy, err := r.relay(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -115,6 +124,12 @@ func (r *OutboxRelay) Run(ctx context.Context) error {
 		if more {
 			continue // rows may be waiting
 		}
+		if busy {
+			if !wait(ctx, relayBusyRetry) {
+				return nil
+			}
+			continue
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -130,32 +145,33 @@ type outboxRow struct {
 }
 
 // relay takes the relay lock, if free, and delivers batches until the
-// outbox is empty or relayHoldLimit has passed (more reports the latter:
-// rows may be waiting).
-func (r *OutboxRelay) relay(ctx context.Context) (more bool, err error) {
+// outbox stays empty for relayLinger or relayHoldLimit has passed (more
+// reports the latter: rows may be waiting). busy reports that another
+// relay held the lock.
+func (r *OutboxRelay) relay(ctx context.Context) (more, busy bool, err error) {
 	pool, err := r.db.system.DB()
 	if err != nil {
-		return false, fmt.Errorf("relay outbox: %w", err)
+		return false, false, fmt.Errorf("relay outbox: %w", err)
 	}
 	conn, err := pool.Conn(ctx)
 	if err != nil {
-		return false, classify("relay outbox", err)
+		return false, false, classify("relay outbox", err)
 	}
 	defer conn.Close()
 	var locked bool
 	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", RelayLockID).Scan(&locked); err != nil {
 		discardConn(conn)
-		return false, classify("take relay lock", err)
+		return false, false, classify("take relay lock", err)
 	}
 	if !locked {
-		return false, nil // another relay is delivering
+		return false, true, nil // another relay is delivering
 	}
 	defer r.unlock(ctx, conn)
 	more, err = r.relayHeld(ctx, conn)
 	if err != nil {
-		return false, classify("relay outbox", err)
+		return false, false, classify("relay outbox", err)
 	}
-	return more, nil
+	return more, false, nil
 }
 
 // relayHeld delivers batches while the relay holds the lock. It reads
@@ -173,7 +189,14 @@ func (r *OutboxRelay) relayHeld(ctx context.Context, conn *sql.Conn) (more bool,
 	}
 	deadline := time.Now().Add(relayHoldLimit)
 	rows, err := r.read(ctx, conn, nil)
-	for err == nil && len(rows) > 0 {
+	for err == nil {
+		if len(rows) == 0 {
+			if !r.linger(ctx, deadline) {
+				return false, nil
+			}
+			rows, err = r.read(ctx, conn, nil)
+			continue
+		}
 		ids, events := r.decode(ctx, rows)
 		delivered := make(chan error, 1)
 		go func() { delivered <- r.deliver(ctx, events) }()
@@ -199,6 +222,25 @@ func (r *OutboxRelay) relayHeld(ctx context.Context, conn *sql.Conn) (more bool,
 		rows = next
 	}
 	return false, err
+}
+
+// linger waits up to relayLinger, and not past deadline, for a commit to
+// wake the relay; false when none did.
+func (r *OutboxRelay) linger(ctx context.Context, deadline time.Time) bool {
+	d := min(relayLinger, time.Until(deadline))
+	if d <= 0 {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-r.db.outboxWake:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 func (r *OutboxRelay) deliver(ctx context.Context, events []domain.Event) error {
