@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/chatd/chat/infrastructure/postgres/pgtest"
 )
@@ -56,7 +59,11 @@ func TestKillNodeDuringStream(t *testing.T) {
 	}
 
 	// Every member can read every acknowledged message, stored once under
-	// dense seqs (a send committed without a reply is there too).
+	// dense seqs (a send committed without a reply is there too). The
+	// killed node's last statement may still be running in PostgreSQL,
+	// which finishes (and commits) it although its client is gone; the
+	// histories are read once it has.
+	waitNoSendInFlight(t, dbURL)
 	alice = nodeB.connect(t, aliceToken)
 	stored := history(alice, g.ChannelID)
 	checkStream(t, "history", stored, 1, int64(len(stored)))
@@ -88,5 +95,36 @@ func TestKillNodeDuringStream(t *testing.T) {
 	carolStream.halt()
 	if got := carolStream.messages(); len(got) > 0 {
 		checkStream(t, "carol on the killed node", got, 1, got[len(got)-1].Seq)
+	}
+}
+
+// waitNoSendInFlight waits until no chat_append_message statement runs in
+// the test database. PostgreSQL shows no event for that, so this asks
+// pg_stat_activity again until it agrees or the deadline passes.
+func waitNoSendInFlight(t testing.TB, dbURL string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for {
+		var running int
+		err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()
+			  AND state = 'active' AND query LIKE '%chat_append_message%'`).Scan(&running)
+		if err != nil {
+			t.Fatalf("read pg_stat_activity: %v", err)
+		}
+		if running == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d sends still running in PostgreSQL after %s", running, waitTimeout)
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }

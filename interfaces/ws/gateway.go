@@ -98,16 +98,32 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		respondError(w, protocol.HTTPStatus(protocol.CodeUnavailable), httpError{Code: protocol.CodeUnavailable, Message: "server is shutting down; reconnect"})
 		return
 	}
-	defer g.untrack(s)
-
 	// Register before reading the channel list: an event committed after
 	// the read is then collected by the hub instead of being lost.
 	g.hub.register(s)
-	defer g.hub.remove(s)
-	channels, err := g.chat.Channels(ctx, user.ID)
-	if err != nil {
-		writeHTTPError(ctx, w, g.log, fmt.Errorf("connect %s: %w", user.ID, err))
+	channels, ok := g.upgrade(w, r, s)
+	if !ok {
+		g.hub.remove(s)
+		g.untrack(s)
 		return
+	}
+	g.hub.activate(s, channels, g.ready(s))
+	g.log.DebugContext(ctx, "session opened", "session", s.id, "user", user.ID, "channels", len(channels))
+	// The session reads in a goroutine of its own, so that this handler
+	// returns: net/http then lets go of the request, the response, its
+	// buffers and the stack of its connection goroutine, which would
+	// otherwise live as long as the connection.
+	go g.serve(s)
+}
+
+// upgrade reads the user's channel list and upgrades the connection of a
+// registered session. On failure it has answered the request.
+func (g *Gateway) upgrade(w http.ResponseWriter, r *http.Request, s *session) ([]domain.Channel, bool) {
+	ctx := r.Context()
+	channels, err := g.chat.Channels(ctx, s.user.ID)
+	if err != nil {
+		writeHTTPError(ctx, w, g.log, fmt.Errorf("connect %s: %w", s.user.ID, err))
+		return nil, false
 	}
 	conn, err := websocket.Accept(s.corking(w), r, &websocket.AcceptOptions{
 		InsecureSkipVerify: true, // the origin policy has decided already
@@ -115,15 +131,20 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 	if err != nil {
 		// Accept has written the HTTP error (not a WebSocket request).
-		g.log.DebugContext(ctx, "websocket upgrade failed", "user", user.ID, "err", err)
-		return
+		g.log.DebugContext(ctx, "websocket upgrade failed", "user", s.user.ID, "err", err)
+		return nil, false
 	}
 	conn.SetReadLimit(protocol.MaxFrameBytes)
-	s.attach(conn)
-	g.hub.activate(s, channels, g.ready(s))
-	g.log.DebugContext(ctx, "session opened", "session", s.id, "user", user.ID, "channels", len(channels))
-	s.serve(ctx, conn, g.cfg.WriteTimeout, g.frames.handle, g.log)
-	g.log.DebugContext(ctx, "session closed", "session", s.id, "user", user.ID, "code", int(s.closeCode))
+	s.attach(conn, g.cfg.WriteTimeout, g.log)
+	return channels, true
+}
+
+// serve runs an upgraded session until its connection is closed.
+func (g *Gateway) serve(s *session) {
+	defer g.untrack(s)
+	defer g.hub.remove(s)
+	s.serve(g.frames.handle)
+	g.log.Debug("session closed", "session", s.id, "user", s.user.ID, "code", int(s.closeCode))
 }
 
 // redirect sends a user to the node that owns it: the upgrade succeeds

@@ -1,7 +1,9 @@
 package ws
 
 import (
+	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
@@ -11,31 +13,44 @@ import (
 )
 
 // session is one WebSocket connection of one user. Frames for the client
-// go through a bounded queue drained by a single writer, so whoever
-// produces a frame (the Hub, the session's own reader) never waits for the
-// network.
+// go through a bounded queue, so whoever produces a frame (the Hub, the
+// session's own reader) never waits for the network.
+//
+// An idle connection costs one goroutine, its reader. Writing needs a
+// goroutine only while frames wait: the first frame queued on an empty
+// queue starts a flusher (session_conn.go), which writes until the queue is
+// empty and ends. Most connections are idle most of the time, and a writer
+// goroutine parked on each of them cost a stack of 4 KB or more.
 //
 // The queue is a slice that grows on demand up to its bound instead of a
-// channel allocated at full size: most connections are idle most of the
-// time, and 256 empty slots cost 6 KB each.
+// channel allocated at full size: 256 empty slots cost 6 KB.
 type session struct {
 	id   string // "s-<uuid>", sent in ready and written as OriginSession
 	user domain.User
 
-	queueMu    sync.Mutex
-	queue      [][]byte      // frames waiting for the writer, oldest first
-	inHand     int           // frames the writer has taken and not yet written
-	queueBound int           // most frames queue and inHand may hold together
-	wake       chan struct{} // capacity 1: the queue has frames for the writer
-	closing    chan struct{}
-	closeOnce  sync.Once
+	mu         sync.Mutex
+	queue      [][]byte // frames waiting for the flusher, oldest first
+	inHand     int      // frames the flusher has taken and not yet written
+	queueBound int      // most frames queue and inHand may hold together
+	// flushing is true while a flusher runs, and for good once one has
+	// closed the connection, so that there is never more than one.
+	flushing bool
+	// conn, writeTimeout and log are set once, by attach, when the
+	// connection is upgraded; cork just before, by the upgrade's Hijack.
+	// Before that (and in Hub tests, always) no flusher starts and frames
+	// wait in the queue.
+	conn         *websocket.Conn
+	cork         *corkConn
+	writeTimeout time.Duration
+	log          *slog.Logger
+
+	closing   chan struct{}
+	closeOnce sync.Once
 	// closeCode and closeReason are written once, before closing is closed.
 	closeCode   protocol.CloseCode
 	closeReason string
-
-	connMu sync.Mutex
-	conn   *websocket.Conn
-	cork   *corkConn // under conn when upgraded through corking
+	// closed is closed when the flusher has closed the connection.
+	closed chan struct{}
 
 	// Routing state, guarded by the Hub's mutex.
 	live    bool               // registered in the hub
@@ -50,8 +65,8 @@ func newSession(user domain.User, queueSize int) *session {
 		id:         "s-" + uuid.NewString(),
 		user:       user,
 		queueBound: queueSize,
-		wake:       make(chan struct{}, 1),
 		closing:    make(chan struct{}),
+		closed:     make(chan struct{}),
 		subs:       make(map[string]*cursor),
 	}
 }
@@ -61,12 +76,12 @@ const minQueueCap = 8
 
 // enqueue queues a frame without waiting and reports false when the queue
 // is full. Full means queueBound frames wait beyond the one frame being
-// written; a batch the writer has taken counts, but for that one frame,
+// written; a batch the flusher has taken counts, but for that one frame,
 // until it is written.
 func (s *session) enqueue(frame []byte) bool {
-	s.queueMu.Lock()
+	s.mu.Lock()
 	if len(s.queue)+max(s.inHand-1, 0) >= s.queueBound {
-		s.queueMu.Unlock()
+		s.mu.Unlock()
 		return false
 	}
 	if len(s.queue) == cap(s.queue) {
@@ -75,20 +90,30 @@ func (s *session) enqueue(frame []byte) bool {
 		s.queue = grown
 	}
 	s.queue = append(s.queue, frame)
-	s.queueMu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default: // a wake is pending; the writer will take this frame too
+	start := s.startFlushLocked()
+	s.mu.Unlock()
+	if start {
+		go s.flush()
 	}
 	return true
 }
 
-// take hands the writer every queued frame, oldest first, and gives the
+// startFlushLocked reports whether the caller must start a flusher: the
+// session is upgraded and none runs. The caller starts it after unlocking.
+func (s *session) startFlushLocked() bool {
+	if s.conn == nil || s.flushing {
+		return false
+	}
+	s.flushing = true
+	return true
+}
+
+// take hands the flusher every queued frame, oldest first, and gives the
 // session spare (emptied) as its next queue. The frames count against the
 // bound until done.
 func (s *session) take(spare [][]byte) [][]byte {
-	s.queueMu.Lock()
-	defer s.queueMu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	frames := s.queue
 	s.queue = spare[:0]
 	s.inHand = len(frames)
@@ -97,18 +122,39 @@ func (s *session) take(spare [][]byte) [][]byte {
 
 // done tells the session that the frames taken last are written.
 func (s *session) done() {
-	s.queueMu.Lock()
-	defer s.queueMu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.inHand = 0
 }
 
-// close asks the writer to close the connection with code. The first call
-// wins: a session dropped as a slow consumer stays 4008 even if shutdown
-// comes next.
+// stopFlush ends the flusher unless a frame or a close came in since it
+// last looked. It decides under the lock that enqueue and close check, so
+// either the flusher sees the new work or its producer starts a new one.
+// The emptied queue is dropped: an idle session keeps no slots.
+func (s *session) stopFlush() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) > 0 || s.isClosing() {
+		return false
+	}
+	s.queue = nil
+	s.flushing = false
+	return true
+}
+
+// close asks the flusher to close the connection with code, starting one
+// if none runs. The first call wins: a session dropped as a slow consumer
+// stays 4008 even if shutdown comes next.
 func (s *session) close(code protocol.CloseCode, reason string) {
 	s.closeOnce.Do(func() {
 		s.closeCode, s.closeReason = code, reason
 		close(s.closing)
+		s.mu.Lock()
+		start := s.startFlushLocked()
+		s.mu.Unlock()
+		if start {
+			go s.flush()
+		}
 	})
 }
 
@@ -122,19 +168,25 @@ func (s *session) isClosing() bool {
 	}
 }
 
-// attach records the upgraded connection so that abort can reach it.
-func (s *session) attach(conn *websocket.Conn) {
-	s.connMu.Lock()
-	defer s.connMu.Unlock()
-	s.conn = conn
+// attach records the upgraded connection and what the flusher needs to
+// write to it, and starts a flusher for anything that came before (a close
+// requested during the upgrade).
+func (s *session) attach(conn *websocket.Conn, writeTimeout time.Duration, log *slog.Logger) {
+	s.mu.Lock()
+	s.conn, s.writeTimeout, s.log = conn, writeTimeout, log
+	start := (len(s.queue) > 0 || s.isClosing()) && s.startFlushLocked()
+	s.mu.Unlock()
+	if start {
+		go s.flush()
+	}
 }
 
 // abort drops the connection without a close handshake, for when a
 // graceful close did not finish in time.
 func (s *session) abort() {
-	s.connMu.Lock()
+	s.mu.Lock()
 	conn := s.conn
-	s.connMu.Unlock()
+	s.mu.Unlock()
 	if conn != nil {
 		_ = conn.CloseNow() // already closed is fine: we only want it gone
 	}

@@ -3,8 +3,9 @@ package ws
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"time"
+	"fmt"
+	"runtime/debug"
+	"sync"
 
 	"github.com/coder/websocket"
 
@@ -14,108 +15,123 @@ import (
 // frameHandler handles one frame read from the client.
 type frameHandler func(ctx context.Context, s *session, typ websocket.MessageType, data []byte)
 
-// serve runs the connection until either side ends it: the reader in this
-// goroutine, handling commands one after the other, and a writer goroutine
-// draining the queue. It returns when both have stopped.
-func (s *session) serve(ctx context.Context, conn *websocket.Conn, writeTimeout time.Duration, handle frameHandler, log *slog.Logger) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		s.writeLoop(ctx, conn, writeTimeout, log)
-	}()
+// serve reads the client's frames and has them handled, one after the
+// other, until either side ends the connection; it returns once the
+// flusher has closed it. Its goroutine is the connection's only one while
+// nothing is written, and it spends its life parked in the library's read.
+//
+// Reads get a context that never ends: with one that can, coder/websocket
+// registers a cancel callback per read, and the upgrade request's context
+// ends anyway when ServeHTTP returns. Shutdown and broken connections end
+// the read by closing the connection instead.
+func (s *session) serve(handle frameHandler) {
+	ctx := context.Background()
 	for {
-		typ, data, err := conn.Read(ctx)
+		typ, data, err := s.conn.Read(ctx)
 		if err != nil {
 			// Client closes, 1009, shutdown and broken TCP all end here;
 			// none of them is a server fault.
-			log.DebugContext(ctx, "connection ended", "session", s.id, "user", s.user.ID, "err", err)
+			s.log.Debug("connection ended", "session", s.id, "user", s.user.ID, "err", err)
 			break
 		}
-		handle(ctx, s, typ, data)
+		var command sync.WaitGroup
+		command.Add(1)
+		commandWorkers.run(func() {
+			defer command.Done()
+			s.handleFrame(ctx, handle, typ, data)
+		})
+		command.Wait()
 	}
-	// The client left or the connection broke; make the writer finish.
+	// The client left or the connection broke; have the flusher finish.
 	s.close(protocol.CloseNormal, "")
-	<-writerDone
+	<-s.closed
 }
 
-// writeLoop writes queued frames until the session is closed, then closes
-// the connection with the session's close code. A close request wins over
-// queued frames: a slow consumer gets its 4008 as soon as the frames being
-// written are out.
+// handleFrame runs one frame's command. serve has it run by a pool worker
+// (workers.go) and waits, which keeps the reader's stack small: decoding,
+// the use case and encoding the reply take the stack past 4 KB, and Go
+// gives a grown stack back only when a GC finds it parked using under a
+// quarter of it, which the library's read chain never does. A reader that
+// handled one heartbeat would keep 8 KB for the life of its connection;
+// the few workers keep theirs instead. The hand-over costs two goroutine
+// switches per command.
 //
-// Each wakeup takes every queued frame as one batch: on a corked
-// connection the batch leaves in one write(2) under one deadline of
-// writeTimeout; otherwise every frame is its own write under one shared
-// deadline. Frames keep their queue order either way.
-func (s *session) writeLoop(ctx context.Context, conn *websocket.Conn, writeTimeout time.Duration, log *slog.Logger) {
-	s.connMu.Lock()
-	cork := s.cork
-	s.connMu.Unlock()
-	var spare [][]byte
-	for {
-		select {
-		case <-s.closing:
-			err := conn.Close(websocket.StatusCode(s.closeCode), s.closeReason)
-			if err != nil && !errors.Is(err, context.Canceled) {
-				log.DebugContext(ctx, "close handshake incomplete", "session", s.id, "user", s.user.ID, "code", int(s.closeCode), "err", err)
-			}
-			return
-		default:
+// handleFrame also recovers a panic: ServeHTTP has returned, so net/http
+// no longer does, and a bug in one command must cost its connection, not
+// the process.
+func (s *session) handleFrame(ctx context.Context, handle frameHandler, typ websocket.MessageType, data []byte) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("command panicked; closing connection", "session", s.id, "user", s.user.ID, "panic", v, "stack", string(debug.Stack()))
+			s.close(protocol.CloseInternalError, "internal error; reconnect")
 		}
-		select {
-		case <-s.closing:
-		case <-s.wake:
-			batch := s.take(spare)
-			err := s.writeBatch(ctx, conn, cork, batch, writeTimeout)
-			s.done()
-			clear(batch) // the frames may be large; do not keep them
-			spare = nil
-			if cap(batch) <= minQueueCap {
-				spare = batch // small enough to keep for the next batch
-			}
-			if err != nil {
-				// The connection is broken or stuck; the reader will see
-				// it closed and end the session.
-				log.InfoContext(ctx, "write failed; dropping connection", "session", s.id, "user", s.user.ID, "err", err)
-				s.close(protocol.CloseNormal, "")
-				_ = conn.CloseNow() // it is already closed or must be now
+	}()
+	handle(ctx, s, typ, data)
+}
+
+// flush writes queued frames until the queue is empty, then ends;
+// enqueue starts a new flusher for the next frame. Each round takes every
+// queued frame as one batch, and the batch leaves in one write(2) under
+// one deadline of writeTimeout (session_cork.go), so a client that stopped
+// reading holds only its own flusher, for at most that long. Frames keep
+// their queue order.
+//
+// A close request wins over queued frames: a slow consumer gets its 4008
+// as soon as the frames being written are out. The flusher that closes the
+// connection is the session's last.
+func (s *session) flush() {
+	var spare [][]byte
+	for !s.isClosing() {
+		batch := s.take(spare)
+		if len(batch) == 0 {
+			if s.stopFlush() {
 				return
 			}
+			continue
+		}
+		err := s.writeBatch(batch)
+		s.done()
+		clear(batch) // the frames may be large; do not keep them
+		spare = nil
+		if cap(batch) <= minQueueCap {
+			spare = batch // small enough to reuse for the next batch
+		}
+		if err != nil {
+			// The connection is broken or stuck; the reader will see it
+			// closed and end the session.
+			s.log.Info("write failed; dropping connection", "session", s.id, "user", s.user.ID, "err", err)
+			s.close(protocol.CloseNormal, "") // starts no flusher: this one runs
+			_ = s.conn.CloseNow()             // it is already closed or must be now
+			close(s.closed)
+			return
 		}
 	}
+	err := s.conn.Close(websocket.StatusCode(s.closeCode), s.closeReason)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		s.log.Debug("close handshake incomplete", "session", s.id, "user", s.user.ID, "code", int(s.closeCode), "err", err)
+	}
+	close(s.closed)
 }
 
-// writeBatch writes frames in order, stopping early when the session is
-// closed.
-func (s *session) writeBatch(ctx context.Context, conn *websocket.Conn, cork *corkConn, frames [][]byte, writeTimeout time.Duration) error {
-	if len(frames) == 0 {
-		return nil
-	}
-	writeCtx := ctx
-	if cork != nil {
-		// Corked writes never wait for the network; uncork bounds the
-		// one that does.
-		cork.cork()
-	} else {
-		var cancel context.CancelFunc
-		writeCtx, cancel = context.WithTimeout(ctx, writeTimeout)
-		defer cancel()
-	}
+// writeBatch writes frames in order into the corked connection, stopping
+// early when the session is closed, and sends them with one write(2).
+func (s *session) writeBatch(frames [][]byte) error {
+	// Corked writes never wait for the network, so they need no context
+	// deadline; uncork bounds the one write that does.
+	ctx := context.Background()
+	s.cork.cork()
 	var err error
 	for i, frame := range frames {
 		if i > 0 && s.isClosing() {
 			break // the close wins; send what is written so far
 		}
-		if err = conn.Write(writeCtx, websocket.MessageText, frame); err != nil {
+		if err = s.conn.Write(ctx, websocket.MessageText, frame); err != nil {
+			err = fmt.Errorf("write frame %d of %d: %w", i+1, len(frames), err)
 			break
 		}
 	}
-	if cork != nil {
-		if uerr := cork.uncork(writeTimeout); err == nil {
-			err = uerr
-		}
+	if uerr := s.cork.uncork(s.writeTimeout); err == nil {
+		err = uerr
 	}
 	return err
 }

@@ -85,8 +85,22 @@ func (c *corkConn) uncork(timeout time.Duration) error {
 	return c.Conn.SetWriteDeadline(time.Time{})
 }
 
+// Buffer sizes of an upgraded connection. net/http hands a hijacker its
+// 4 KB reader and 4 KB writer, and coder/websocket keeps whatever it is
+// given for the life of the connection: 8 KB of an idle connection's
+// memory. These are enough for the usual frame (a heartbeat is 68 bytes, a
+// send_message with a short body about 240); a bigger one costs one more
+// read(2). Every control frame the library answers on its own (pong, the
+// close reply) fits the writer whole, and the flusher's frames go to the
+// corkConn's pooled buffer anyway.
+const (
+	readBufferSize  = 512
+	writeBufferSize = 128
+)
+
 // corkingWriter hands websocket.Accept a hijacked connection whose writes
-// go through a corkConn, and records it in the session.
+// go through a corkConn, with small buffers of its own, and records the
+// corkConn in the session.
 type corkingWriter struct {
 	http.ResponseWriter
 	s *session
@@ -100,8 +114,8 @@ func (s *session) corking(w http.ResponseWriter) http.ResponseWriter {
 // Unwrap lets http.ResponseController reach the server's writer.
 func (w *corkingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// Hijack hijacks the connection and points net/http's buffered writer,
-// which the library writes through, at the corkConn.
+// Hijack hijacks the connection and replaces net/http's buffers with small
+// ones over a corkConn.
 func (w *corkingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	hj, ok := w.ResponseWriter.(http.Hijacker)
 	if !ok {
@@ -118,9 +132,15 @@ func (w *corkingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, fmt.Errorf("flush before upgrade: %w", err)
 	}
 	cc := &corkConn{Conn: conn}
-	brw.Writer.Reset(cc)
-	w.s.connMu.Lock()
+	reader := brw.Reader
+	if reader.Buffered() == 0 {
+		// The usual case: the client waits for the 101 before it sends.
+		// One that sent early keeps net/http's reader, whose buffered
+		// bytes the library reads first.
+		reader = bufio.NewReaderSize(cc, readBufferSize)
+	}
+	w.s.mu.Lock()
 	w.s.cork = cc
-	w.s.connMu.Unlock()
-	return cc, brw, nil
+	w.s.mu.Unlock()
+	return cc, bufio.NewReadWriter(reader, bufio.NewWriterSize(cc, writeBufferSize)), nil
 }

@@ -84,11 +84,11 @@ func TestBurstReachesTheClientInOrderThroughACorkedConnection(t *testing.T) {
 	env.gw.mu.Lock()
 	corked := 0
 	for s := range env.gw.sessions {
-		s.connMu.Lock()
+		s.mu.Lock()
 		if s.cork != nil {
 			corked++
 		}
-		s.connMu.Unlock()
+		s.mu.Unlock()
 	}
 	env.gw.mu.Unlock()
 	if corked != 1 {
