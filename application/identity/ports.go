@@ -21,9 +21,9 @@ type UserStore interface {
 type Tokens interface {
 	// Issue returns a signed token for userID valid until expiresAt.
 	Issue(userID string, expiresAt time.Time) (string, error)
-	// Verify returns the user id a valid, unexpired token names, or an
-	// error of kind KindUnauthorized.
-	Verify(token string) (string, error)
+	// Verify returns the user id a valid, unexpired token names and when
+	// the token expires, or an error of kind KindUnauthorized.
+	Verify(token string) (userID string, expiresAt time.Time, err error)
 }
 
 // IDGenerator makes new user ids when the admin gives none.

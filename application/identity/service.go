@@ -78,22 +78,30 @@ func (s *Service) IssueToken(ctx context.Context, userID string, ttl time.Durati
 // including a valid token for a user that no longer exists, is
 // domain.ErrUnauthorized so callers cannot probe which part was wrong.
 func (s *Service) Authenticate(ctx context.Context, token string) (domain.User, error) {
+	u, _, err := s.AuthenticateSession(ctx, token)
+	return u, err
+}
+
+// AuthenticateSession is Authenticate for a connection that lives on: it
+// also returns when the token expires, which is when the connection must
+// end (close 4001) unless the client reconnects with a new token.
+func (s *Service) AuthenticateSession(ctx context.Context, token string) (domain.User, time.Time, error) {
 	if token == "" {
-		return domain.User{}, domain.ErrUnauthorized
+		return domain.User{}, time.Time{}, domain.ErrUnauthorized
 	}
-	userID, err := s.tokens.Verify(token)
+	userID, expiresAt, err := s.tokens.Verify(token)
 	if err != nil {
 		if domain.KindOf(err) != domain.KindUnauthorized {
 			err = fmt.Errorf("%w: %w", err, domain.ErrUnauthorized)
 		}
-		return domain.User{}, fmt.Errorf("verify token: %w", err)
+		return domain.User{}, time.Time{}, fmt.Errorf("verify token: %w", err)
 	}
 	u, err := s.users.User(ctx, userID)
 	if err != nil {
 		if domain.KindOf(err) == domain.KindNotFound {
-			return domain.User{}, fmt.Errorf("token names unknown user %q: %w", userID, domain.ErrUnauthorized)
+			return domain.User{}, time.Time{}, fmt.Errorf("token names unknown user %q: %w", userID, domain.ErrUnauthorized)
 		}
-		return domain.User{}, fmt.Errorf("authenticate %q: %w", userID, err)
+		return domain.User{}, time.Time{}, fmt.Errorf("authenticate %q: %w", userID, err)
 	}
-	return u, nil
+	return u, expiresAt, nil
 }

@@ -35,11 +35,14 @@ func (f *fakeTokens) Issue(userID string, exp time.Time) (string, error) {
 	return "token:" + userID, nil
 }
 
-func (f *fakeTokens) Verify(token string) (string, error) {
+// fakeExpiry is when every fake token expires.
+var fakeExpiry = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func (f *fakeTokens) Verify(token string) (string, time.Time, error) {
 	if len(token) > 6 && token[:6] == "token:" {
-		return token[6:], nil
+		return token[6:], fakeExpiry, nil
 	}
-	return "", domain.ErrUnauthorized
+	return "", time.Time{}, domain.ErrUnauthorized
 }
 
 type fixedIDs struct{}
@@ -106,6 +109,10 @@ func TestAuthenticate(t *testing.T) {
 	_, _ = svc.CreateUser(ctx, "u1", "Ann")
 	if u, err := svc.Authenticate(ctx, "token:u1"); err != nil || u.ID != "u1" {
 		t.Fatalf("valid token: %+v %v", u, err)
+	}
+	// A connection learns when its token expires, to end then.
+	if u, exp, err := svc.AuthenticateSession(ctx, "token:u1"); err != nil || u.ID != "u1" || !exp.Equal(fakeExpiry) {
+		t.Fatalf("session: %+v expiring %v, %v", u, exp, err)
 	}
 	for _, token := range []string{"", "garbage", "token:deleted-user"} {
 		if _, err := svc.Authenticate(ctx, token); !errors.Is(err, domain.ErrUnauthorized) {

@@ -153,3 +153,22 @@ func TestAdminAuthAndGatewayLookup(t *testing.T) {
 		t.Fatalf("metrics: HTTP %d without process metrics", resp.StatusCode)
 	}
 }
+
+// A connection does not outlive its token: when the token expires, the
+// server closes the connection with 4001, and the client must get a new
+// token before it connects again.
+func TestConnectionClosesWhenItsTokenExpires(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	id, longToken := s.newUser("brief")
+	var tok struct{ Token, ExpiresAt string }
+	if code := s.do("POST", "/admin/v1/users/"+id+"/tokens", testAdminToken, map[string]any{"ttlSeconds": 1}, &tok); code != http.StatusCreated {
+		t.Fatalf("mint a 1 s token: HTTP %d", code)
+	}
+	brief := s.connect(t, tok.Token)
+	steady := s.connect(t, longToken) // the same user with a day-long token
+	if code := brief.awaitClose(); code != websocket.StatusCode(4001) {
+		t.Fatalf("connection with an expired token closed with %d, want 4001", code)
+	}
+	steady.heartbeat("online") // still served
+}

@@ -52,6 +52,7 @@ var applicationSet = wire.NewSet(
 // interfacesSet provides the driving adapters.
 var interfacesSet = wire.NewSet(
 	ws.NewHub,
+	ws.NewExpirySweeper,
 	provideGateway,
 	provideRouter,
 )
@@ -91,8 +92,8 @@ func provideDB(ctx context.Context, cfg config.Config, logger *slog.Logger) (*po
 
 // provideWorkers lists every background loop; each feature contributes
 // its own list from its provider file.
-func provideWorkers(relay *postgres.OutboxRelay, kafka kafkaWorkers, presence presenceWorkers, cluster clusterWorkers) []namedWorker {
-	workers := []namedWorker{{"outbox relay", relay}}
+func provideWorkers(relay *postgres.OutboxRelay, expiry *ws.ExpirySweeper, kafka kafkaWorkers, presence presenceWorkers, cluster clusterWorkers) []namedWorker {
+	workers := []namedWorker{{"outbox relay", relay}, {"token expiry sweep", expiry}}
 	workers = append(workers, kafka...)
 	workers = append(workers, presence...)
 	return append(workers, cluster...)

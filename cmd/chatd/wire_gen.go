@@ -77,6 +77,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		return nil, nil, err
 	}
 	outboxRelay := provideRelay(db, publisher, logger)
+	expirySweeper := ws.NewExpirySweeper(hub, logger)
 	members := postgres.NewMembers(db)
 	client, cleanup5, err := providePeers(cfg, membership, registry)
 	if err != nil {
@@ -119,7 +120,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	}
 	mainPresenceWorkers := providePresenceWorkers(cfg, db, presenceService, nodeLiveness, presenceMetrics, logger)
 	mainClusterWorkers := provideClusterWorkers(cfg, hub, membership, logger)
-	v := provideWorkers(outboxRelay, mainKafkaWorkers, mainPresenceWorkers, mainClusterWorkers)
+	v := provideWorkers(outboxRelay, expirySweeper, mainKafkaWorkers, mainPresenceWorkers, mainClusterWorkers)
 	app := newApp(cfg, handler, gateway, v, membership, logger)
 	return app, func() {
 		cleanup6()

@@ -41,11 +41,11 @@ func (j *JWT) Issue(userID string, expiresAt time.Time) (string, error) {
 	return signed, nil
 }
 
-// Verify returns the subject of a valid token. Only HS256 is accepted, so a
+// Verify returns the subject of a valid token and when it expires. Only HS256 is accepted, so a
 // token with "alg": "none" or an asymmetric algorithm is refused rather
 // than checked against the wrong key; a token without `exp` is refused so no
 // credential lives forever.
-func (j *JWT) Verify(token string) (string, error) {
+func (j *JWT) Verify(token string) (string, time.Time, error) {
 	var claims jwt.RegisteredClaims
 	parsed, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return j.secret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -54,12 +54,12 @@ func (j *JWT) Verify(token string) (string, error) {
 		jwt.WithTimeFunc(j.now),
 	)
 	if err != nil {
-		return "", fmt.Errorf("parse token: %w: %w", err, domain.ErrUnauthorized)
+		return "", time.Time{}, fmt.Errorf("parse token: %w: %w", err, domain.ErrUnauthorized)
 	}
 	if !parsed.Valid || claims.Subject == "" {
-		return "", fmt.Errorf("token has no subject: %w", domain.ErrUnauthorized)
+		return "", time.Time{}, fmt.Errorf("token has no subject: %w", domain.ErrUnauthorized)
 	}
-	return claims.Subject, nil
+	return claims.Subject, claims.ExpiresAt.Time, nil
 }
 
 // ErrExpired reports whether err came from an expired token, for logs.

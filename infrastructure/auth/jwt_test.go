@@ -14,13 +14,14 @@ const secret = "test-secret-0123456789abcdef"
 
 func TestIssueVerifyRoundTrip(t *testing.T) {
 	j := NewJWT(secret)
-	token, err := j.Issue("u-1", time.Now().Add(time.Hour))
+	exp := time.Now().Add(time.Hour).Truncate(time.Second)
+	token, err := j.Issue("u-1", exp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := j.Verify(token)
-	if err != nil || sub != "u-1" {
-		t.Fatalf("Verify = %q, %v; want u-1", sub, err)
+	sub, gotExp, err := j.Verify(token)
+	if err != nil || sub != "u-1" || !gotExp.Equal(exp) {
+		t.Fatalf("Verify = %q, %v, %v; want u-1 expiring at %v", sub, gotExp, err, exp)
 	}
 }
 
@@ -52,7 +53,7 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 	for name, token := range tests {
 		t.Run(name, func(t *testing.T) {
-			sub, err := j.Verify(token)
+			sub, _, err := j.Verify(token)
 			if err == nil {
 				t.Fatalf("Verify accepted %q as %q", name, sub)
 			}

@@ -82,7 +82,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeHTTPError(ctx, w, g.log, err)
 		return
 	}
-	user, err := g.auth.Authenticate(ctx, token)
+	user, expiresAt, err := g.auth.AuthenticateSession(ctx, token)
 	if err != nil {
 		writeHTTPError(ctx, w, g.log, err)
 		return
@@ -94,6 +94,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s := newSession(user, g.cfg.QueueSize)
+	s.expiresAt = expiresAt
 	if !g.track(s) {
 		respondError(w, protocol.HTTPStatus(protocol.CodeUnavailable), httpError{Code: protocol.CodeUnavailable, Message: "server is shutting down; reconnect"})
 		return

@@ -31,9 +31,10 @@ type PresenceService interface {
 	Presences(ctx context.Context, actorID string, ids []string) ([]domain.UserPresence, error)
 }
 
-// Authenticator turns a bearer token into the user it names
-// (*identity.Service). Any failure of the token itself is of kind
-// KindUnauthorized; other kinds (a database outage) are reported as such.
+// Authenticator turns a bearer token into the user it names and the time
+// the token expires (*identity.Service). Any failure of the token itself
+// is of kind KindUnauthorized; other kinds (a database outage) are
+// reported as such.
 type Authenticator interface {
-	Authenticate(ctx context.Context, token string) (domain.User, error)
+	AuthenticateSession(ctx context.Context, token string) (domain.User, time.Time, error)
 }

@@ -27,6 +27,9 @@ import (
 type session struct {
 	id   string // "s-<uuid>", sent in ready and written as OriginSession
 	user domain.User
+	// expiresAt is when the token the connection was opened with expires
+	// (zero: never, in Hub tests); the connection ends then with 4001.
+	expiresAt time.Time
 
 	mu         sync.Mutex
 	queue      [][]byte // frames waiting for the flusher, oldest first

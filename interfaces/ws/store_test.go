@@ -247,19 +247,19 @@ func (allowAll) AllowSend(string) bool { return true }
 // "down" as a database outage.
 type fakeAuth struct{ store *memStore }
 
-func (a fakeAuth) Authenticate(_ context.Context, token string) (domain.User, error) {
+func (a fakeAuth) AuthenticateSession(_ context.Context, token string) (domain.User, time.Time, error) {
 	if token == "down" {
-		return domain.User{}, fmt.Errorf("look up user: %w", domain.ErrUnavailable)
+		return domain.User{}, time.Time{}, fmt.Errorf("look up user: %w", domain.ErrUnavailable)
 	}
 	var userID string
 	if _, err := fmt.Sscanf(token, "token-%s", &userID); err != nil {
-		return domain.User{}, fmt.Errorf("verify token: %w", domain.ErrUnauthorized)
+		return domain.User{}, time.Time{}, fmt.Errorf("verify token: %w", domain.ErrUnauthorized)
 	}
 	a.store.mu.Lock()
 	defer a.store.mu.Unlock()
 	u, ok := a.store.users[userID]
 	if !ok {
-		return domain.User{}, fmt.Errorf("token names unknown user %q: %w", userID, domain.ErrUnauthorized)
+		return domain.User{}, time.Time{}, fmt.Errorf("token names unknown user %q: %w", userID, domain.ErrUnauthorized)
 	}
-	return u, nil
+	return u, time.Now().Add(time.Hour), nil
 }
