@@ -98,7 +98,7 @@ func TestKillNodeDuringStream(t *testing.T) {
 	}
 }
 
-// waitNoSendInFlight waits until no chat_append_message statement runs in
+// waitNoSendInFlight waits until no chat_append_messages statement runs in
 // the test database. PostgreSQL shows no event for that, so this asks
 // pg_stat_activity again until it agrees or the deadline passes.
 func waitNoSendInFlight(t testing.TB, dbURL string) {
@@ -114,7 +114,7 @@ func waitNoSendInFlight(t testing.TB, dbURL string) {
 		var running int
 		err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
 			WHERE datname = current_database() AND pid <> pg_backend_pid()
-			  AND state = 'active' AND query LIKE '%chat_append_message%'`).Scan(&running)
+			  AND state = 'active' AND query LIKE '%chat_append_messages%'`).Scan(&running)
 		if err != nil {
 			t.Fatalf("read pg_stat_activity: %v", err)
 		}

@@ -30,10 +30,20 @@ import (
 // for (rows left by a crash between commit and delivery).
 const outboxPollInterval = 200 * time.Millisecond
 
+// provideChatStore returns the chat store and exports how its send path
+// groups sends into transactions.
+func provideChatStore(db *postgres.DB, registry *prometheus.Registry) (*postgres.ChatStore, error) {
+	store := postgres.NewChatStore(db)
+	if err := registry.Register(store.BatchSizes()); err != nil {
+		return nil, err
+	}
+	return store, nil
+}
+
 // infrastructureSet provides the driven adapters.
 var infrastructureSet = wire.NewSet(
 	provideDB,
-	postgres.NewChatStore,
+	provideChatStore,
 	postgres.NewUserStore,
 	provideRelay,
 	provideLimiter,

@@ -42,12 +42,17 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	cluster := provideCluster(membership)
 	adminService := admin.NewService(adminStore, cluster)
 	hub := ws.NewHub(logger)
-	chatStore := postgres.NewChatStore(db)
+	registry := telemetry.NewRegistry()
+	chatStore, err := provideChatStore(db, registry)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	perUser := provideLimiter(cfg)
 	chatService := chat.NewService(chatStore, perUser)
 	presenceStore := postgres.NewPresenceStore(db)
 	tracker := providePresenceTracker(cfg)
-	registry := telemetry.NewRegistry()
 	presenceMetrics, err := providePresenceMetrics(cfg, registry, tracker)
 	if err != nil {
 		cleanup2()

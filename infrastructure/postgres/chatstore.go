@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
 	"github.com/chatd/chat/application/chat"
@@ -18,13 +19,18 @@ var _ chat.Store = (*ChatStore)(nil)
 // alone, decides what the user may see and change; every change writes its
 // outbox event in the same transaction and wakes the relay after commit.
 type ChatStore struct {
-	db *DB
+	db      *DB
+	appends *appendBatcher
 }
 
 // NewChatStore returns a store over db.
 func NewChatStore(db *DB) *ChatStore {
-	return &ChatStore{db: db}
+	return &ChatStore{db: db, appends: newAppendBatcher(db.appSQL, db.logger, db.wakeRelay)}
 }
+
+// BatchSizes is the histogram of sends per transaction of the send path,
+// for the metrics registry.
+func (s *ChatStore) BatchSizes() prometheus.Collector { return s.appends.sizes }
 
 // CreateChannel creates a channel through chat_create_channel, the only way
 // chat_app can add people other than itself to a channel (see the

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 
@@ -14,16 +13,18 @@ import (
 
 // AppendMessage stores msg as actorID with the channel's next seq.
 //
-// It is one statement, chat_append_message (migration 00007), which is its
-// own transaction: it sets the acting user, takes the channel row lock,
-// checks membership, looks for an earlier send with the same client message
-// id, takes the seq and inserts the message and its outbox row. The channel
-// row lock is what makes seq dense: concurrent senders queue on it, each
-// reads last_seq after the previous one committed, and the message, the new
-// last_seq and the outbox row commit together or not at all. The same lock
-// orders outbox rows of a channel by seq, which the relay keeps. A retry
-// (same sender, channel and ClientMessageID) finds the stored message under
-// the lock and returns it with duplicate=true.
+// It is one call of chat_append_messages (migration 00009), alone or with
+// other sends that arrived at the same time (see appendBatcher), which is
+// its own transaction: it takes the row locks of the batch's channels,
+// checks each sender's right to send, finds earlier sends with the same
+// client message id, takes the seqs and inserts the messages and their
+// outbox rows. The channel row lock is what makes seq dense: concurrent
+// transactions queue on it, each reads last_seq after the previous one
+// committed, and the messages, the new last_seq and the outbox rows commit
+// together or not at all. The same lock orders outbox rows of a channel by
+// seq, which the relay keeps. A retry (same sender, channel and
+// ClientMessageID) finds the stored message under the lock and returns it
+// with duplicate=true.
 func (s *ChatStore) AppendMessage(ctx context.Context, actorID string, msg domain.Message, origin string) (domain.Message, bool, error) {
 	id, err := parseChannelID(msg.ChannelID)
 	if err != nil {
@@ -38,37 +39,30 @@ func (s *ChatStore) AppendMessage(ctx context.Context, actorID string, msg domai
 	}
 	stored := domain.Message{ChannelID: id, SenderID: actorID, ClientMessageID: msg.ClientMessageID, Body: msg.Body, Status: status}
 	// The event as the relay will read it, but for what only the database
-	// knows (id, seq, created_at), which chat_append_message fills in.
+	// knows (id, seq, created_at), which chat_append_messages fills in.
 	event, err := eventcodec.EncodeEvent(domain.Event{Type: domain.EventMessageCreated, ChannelID: id, Message: &stored, OriginSession: origin})
 	if err != nil {
 		return domain.Message{}, false, err
 	}
-	var outcome string
-	var msgID, body, msgStatus sql.NullString
-	var seq sql.NullInt64
-	var createdAt sql.NullTime
-	err = s.db.appSQL.QueryRowContext(ctx, "SELECT * FROM chat_append_message($1, $2::uuid, $3, $4, $5, $6::jsonb)",
-		actorID, id, msg.ClientMessageID, msg.Body, string(status), string(event)).
-		Scan(&outcome, &msgID, &seq, &body, &msgStatus, &createdAt)
+	out, err := s.appends.append(ctx, &appendCall{
+		actor: actorID, channel: id, clientMessageID: msg.ClientMessageID,
+		body: msg.Body, status: string(status), event: event,
+	})
 	if err != nil {
 		return domain.Message{}, false, classify("append message", err)
 	}
-	switch outcome {
+	switch out.status {
 	case "not_found":
 		return domain.Message{}, false, classify("append message", domain.ErrChannelNotFound)
 	case "not_member":
 		return domain.Message{}, false, classify("append message", domain.ErrNotMember)
 	case "stored", "duplicate":
 	default:
-		return domain.Message{}, false, fmt.Errorf("append message: unexpected outcome %q", outcome)
+		return domain.Message{}, false, fmt.Errorf("append message: unexpected outcome %q", out.status)
 	}
-	stored.ID, stored.Seq, stored.Body = msgID.String, seq.Int64, body.String
-	stored.Status, stored.CreatedAt = domain.MessageStatus(msgStatus.String), createdAt.Time.UTC()
-	duplicate := outcome == "duplicate"
-	if !duplicate {
-		s.db.wakeRelay()
-	}
-	return stored, duplicate, nil
+	stored.ID, stored.Seq, stored.Body = out.id.String, out.seq.Int64, out.body.String
+	stored.Status, stored.CreatedAt = domain.MessageStatus(out.msgStatus.String), out.createdAt.Time.UTC()
+	return stored, out.status == "duplicate", nil
 }
 
 // Messages returns one page of history in ascending seq. It reads one row
