@@ -103,10 +103,22 @@ func (s *session) enqueueReply(frame []byte) bool {
 }
 
 func (s *session) push(frame []byte, reply bool) bool {
+	ok, start := s.pushLater(frame, reply)
+	if start {
+		go s.flush()
+	}
+	return ok
+}
+
+// pushLater queues frame like push but leaves starting the flusher to the
+// caller: start is true when the caller must run go s.flush(). The Hub
+// queues a whole batch of events before it starts any flusher, so that a
+// session gets all its frames of the batch in one write(2).
+func (s *session) pushLater(frame []byte, reply bool) (ok, start bool) {
 	s.mu.Lock()
 	if len(s.queue)+max(s.inHand-1, 0) >= s.queueBound {
 		s.mu.Unlock()
-		return false
+		return false, false
 	}
 	if len(s.queue) == cap(s.queue) {
 		grown := make([][]byte, len(s.queue), min(max(2*cap(s.queue), minQueueCap), s.queueBound))
@@ -114,12 +126,9 @@ func (s *session) push(frame []byte, reply bool) bool {
 		s.queue = grown
 	}
 	s.queue = append(s.queue, frame)
-	start := !(reply && s.holdReplies) && s.startFlushLocked()
+	start = !(reply && s.holdReplies) && s.startFlushLocked()
 	s.mu.Unlock()
-	if start {
-		go s.flush()
-	}
-	return true
+	return true, start
 }
 
 // startFlushLocked reports whether the caller must start a flusher: the
