@@ -42,6 +42,7 @@ type client struct {
 	onReady func(c *client)
 
 	conn  *websocket.Conn
+	cork  *corkConn // under conn; nil if the dial did not record it
 	ready readyPayload
 
 	// closing is set before an intended close, so the read loop does not
@@ -67,7 +68,8 @@ func newClient(index int, u user, handler frameHandler) *client {
 // dial opens the connection, waits for ready and starts the read loop.
 func (c *client) dial(ctx context.Context, wsURL string, httpClient *http.Client) error {
 	header := http.Header{"Authorization": []string{"Bearer " + c.user.Token}}
-	conn, resp, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: httpClient, HTTPHeader: header})
+	var cork *corkConn
+	conn, resp, err := websocket.Dial(withCorkSlot(ctx, &cork), wsURL, &websocket.DialOptions{HTTPClient: httpClient, HTTPHeader: header})
 	if err != nil {
 		if resp != nil {
 			return fmt.Errorf("dial %s as %s: HTTP %d: %w", wsURL, c.user.ID, resp.StatusCode, err)
@@ -89,7 +91,7 @@ func (c *client) dial(ctx context.Context, wsURL string, httpClient *http.Client
 		conn.CloseNow()
 		return err
 	}
-	c.conn = conn
+	c.conn, c.cork = conn, cork
 	if c.onReady != nil {
 		c.onReady(c)
 	}
@@ -113,7 +115,7 @@ func (c *client) readLoop(conn *websocket.Conn, done chan struct{}) {
 			return
 		}
 		var f inFrame
-		if err := json.Unmarshal(data, &f); err != nil {
+		if err := parseInFrame(data, &f); err != nil {
 			c.dropErr = fmt.Errorf("frame is not JSON: %.200s", data)
 			conn.CloseNow()
 			return
@@ -137,6 +139,14 @@ func (c *client) deliverReply(f inFrame) bool {
 		ch <- f
 	}
 	return ok
+}
+
+// expect has the reply with requestId id delivered on ch, which must have
+// room for it: the read loop does not wait.
+func (c *client) expect(id string, ch chan inFrame) {
+	c.callsMu.Lock()
+	c.calls[id] = ch
+	c.callsMu.Unlock()
 }
 
 // send writes a command without waiting for its reply; the reply goes to
@@ -184,12 +194,48 @@ func (c *client) write(f outFrame) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", f.Type, err)
 	}
+	if err := c.writeData(data); err != nil {
+		return fmt.Errorf("write %s: %w", f.Type, err)
+	}
+	return nil
+}
+
+// writeData writes one encoded frame.
+func (c *client) writeData(data []byte) error {
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 	if err := c.conn.Write(ctx, websocket.MessageText, data); err != nil {
-		return fmt.Errorf("write %s of %s: %w", f.Type, c.user.ID, err)
+		return fmt.Errorf("write frame of %s: %w", c.user.ID, err)
 	}
 	return nil
+}
+
+// writeFrames sends already encoded frames in order, in one write(2) when
+// the connection can be corked.
+func (c *client) writeFrames(frames [][]byte) error {
+	if c.cork == nil {
+		for _, data := range frames {
+			if err := c.writeData(data); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// Corked writes never wait for the network, so they need no timeout
+	// context (one costs a timer per frame); uncork bounds the write that
+	// does.
+	c.cork.cork()
+	var err error
+	for _, data := range frames {
+		if err = c.conn.Write(context.Background(), websocket.MessageText, data); err != nil {
+			err = fmt.Errorf("write frame of %s: %w", c.user.ID, err)
+			break
+		}
+	}
+	if uerr := c.cork.uncork(writeTimeout); err == nil && uerr != nil {
+		err = fmt.Errorf("write %d frames of %s: %w", len(frames), c.user.ID, uerr)
+	}
+	return err
 }
 
 // close ends the connection on purpose: with the close handshake when

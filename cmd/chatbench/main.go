@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -60,6 +61,14 @@ func run(args []string) int {
 		return exitUsage
 	}
 	raiseFileLimit()
+	if p.CPUProfile != "" {
+		stopProfile, err := startCPUProfile(p.CPUProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "chatbench:", err)
+			return exitUsage
+		}
+		defer stopProfile()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -78,6 +87,26 @@ func run(args []string) int {
 		return exitFail
 	}
 	return exitPass
+}
+
+// startCPUProfile profiles this process until the returned function runs.
+// chatbench shares the machine with the server it measures, so its own CPU
+// per frame is CPU the server does not get.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("start CPU profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "chatbench: close CPU profile:", err)
+		}
+	}, nil
 }
 
 // raiseFileLimit lifts the soft open-file limit to the hard one: every

@@ -38,8 +38,9 @@ type Params struct {
 	ConnectConcurrency int    `json:"connectConcurrency"`
 	AdminConcurrency   int    `json:"adminConcurrency"`
 
-	JSONFile string `json:"-"`
-	Verbose  bool   `json:"-"`
+	JSONFile   string `json:"-"`
+	CPUProfile string `json:"-"`
+	Verbose    bool   `json:"-"`
 }
 
 // defineFlags registers the flags on fs with their defaults.
@@ -67,6 +68,7 @@ func defineFlags(fs *flag.FlagSet, p *Params) {
 	fs.IntVar(&p.ConnectConcurrency, "connect-concurrency", 256, "WebSocket dials in flight per process")
 	fs.IntVar(&p.AdminConcurrency, "admin-concurrency", 16, "admin API requests in flight per process")
 	fs.StringVar(&p.JSONFile, "json", "", "also write the report as JSON to this file")
+	fs.StringVar(&p.CPUProfile, "cpuprofile", "", "write a CPU profile of this process (not of worker processes) to this file, to see what the load generator spends")
 	fs.BoolVar(&p.Verbose, "v", false, "log progress")
 }
 

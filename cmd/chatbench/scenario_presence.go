@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -198,9 +199,7 @@ func (s *presenceShard) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, ch := range s.flood {
 		for _, c := range ch.members {
-			for range s.env.params.InFlight {
-				wg.Go(func() { s.heartbeatLoop(ctx, c) })
-			}
+			wg.Go(func() { s.heartbeatPipeline(ctx, c) })
 		}
 	}
 	for i, ch := range s.toggle {
@@ -212,24 +211,87 @@ func (s *presenceShard) run(ctx context.Context) error {
 	return nil
 }
 
-// heartbeatLoop sends heartbeats back to back, one in flight; -inflight
-// loops share a connection.
-func (s *presenceShard) heartbeatLoop(ctx context.Context, c *client) {
-	for ctx.Err() == nil {
-		start := time.Now()
-		reply, err := c.call(ctx, "heartbeat", heartbeatPayload{Status: "online"})
-		if err != nil {
-			if ctx.Err() == nil {
-				s.fault("heartbeat of %s: %v", c.user.ID, err)
-			}
-			return
+// heartbeatPipeline keeps -inflight heartbeats in flight on one
+// connection until ctx ends: whenever acks come back it sends as many new
+// heartbeats, together in one write(2). Then it waits, up to -drain, for
+// the acks still due, so that every heartbeat sent is answered.
+func (s *presenceShard) heartbeatPipeline(ctx context.Context, c *client) {
+	inflight := s.env.params.InFlight
+	replies := make(chan inFrame, inflight)
+	sent := make(map[string]time.Time, inflight)
+	frames := make([][]byte, 0, inflight)
+	send := func(n int) bool {
+		frames = frames[:0]
+		now := time.Now()
+		for range n {
+			id := "h" + strconv.FormatInt(c.nextID.Add(1), 10)
+			c.expect(id, replies)
+			sent[id] = now
+			frames = append(frames, heartbeatFrame(id, "online"))
 		}
-		if reply.Type != "heartbeat_ack" {
-			s.fault("heartbeat of %s answered %s %.200s", c.user.ID, reply.Type, reply.Payload)
-			return
+		if err := c.writeFrames(frames); err != nil {
+			s.fault("heartbeat of %s: %v", c.user.ID, err)
+			return false
 		}
+		return true
+	}
+	ack := func(f inFrame) bool {
+		start, ok := sent[f.RequestID]
+		if !ok || f.Type != "heartbeat_ack" {
+			s.fault("heartbeat of %s answered %s %s %.200s", c.user.ID, f.RequestID, f.Type, f.Payload)
+			return false
+		}
+		delete(sent, f.RequestID)
 		s.rtt.Record(time.Since(start))
 		s.acks.Add(1)
+		return true
+	}
+	if !send(inflight) {
+		return
+	}
+	for ctx.Err() == nil {
+		select {
+		case f := <-replies:
+			if !ack(f) {
+				return
+			}
+			n := 1
+			// Acks that came in the same read are answered together.
+			for more := true; more; {
+				select {
+				case f := <-replies:
+					if !ack(f) {
+						return
+					}
+					n++
+				default:
+					more = false
+				}
+			}
+			if ctx.Err() == nil && !send(n) {
+				return
+			}
+		case <-c.done:
+			s.fault("heartbeat of %s: connection ended: %v", c.user.ID, c.dropErr)
+			return
+		case <-ctx.Done():
+		}
+	}
+	drain := time.NewTimer(s.env.params.Drain)
+	defer drain.Stop()
+	for len(sent) > 0 {
+		select {
+		case f := <-replies:
+			if !ack(f) {
+				return
+			}
+		case <-c.done:
+			s.fault("heartbeat of %s: connection ended with %d acks due: %v", c.user.ID, len(sent), c.dropErr)
+			return
+		case <-drain.C:
+			s.fault("heartbeat of %s: %d acks not received within %s", c.user.ID, len(sent), s.env.params.Drain)
+			return
+		}
 	}
 }
 

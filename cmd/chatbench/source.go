@@ -79,7 +79,7 @@ func (p *clientPool) forConn(index int) *http.Client {
 		dialer.LocalAddr = &net.TCPAddr{IP: addr.AsSlice()}
 	}
 	c := &http.Client{Transport: &http.Transport{
-		DialContext:         dialer.DialContext,
+		DialContext:         dialCorked(dialer.DialContext),
 		DisableCompression:  true,
 		TLSHandshakeTimeout: 10 * time.Second,
 		// Upgraded connections leave the pool; nothing idles here.

@@ -44,6 +44,14 @@ var envelopeFields = map[string]bool{"type": true, "requestId": true, "payload":
 // a body are not checked here: they belong to the use cases, which report
 // them as validation_failed.
 func Decode(data []byte) (Command, error) {
+	if cmd, ok := decodeHeartbeatFrame(data); ok {
+		return cmd, nil
+	}
+	return decode(data)
+}
+
+// decode is Decode's general path.
+func decode(data []byte) (Command, error) {
 	if !json.Valid(data) {
 		return Command{}, decodeErr("", "", "frame is not valid JSON")
 	}

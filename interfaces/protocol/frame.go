@@ -53,6 +53,11 @@ type Frame struct {
 // Encode builds the JSON text of one frame. requestID is empty for pushed
 // events.
 func Encode(typ, requestID string, payload any) ([]byte, error) {
+	if ack, ok := payload.(HeartbeatAck); ok && typ == TypeHeartbeatAck {
+		if data, ok := appendHeartbeatAck(make([]byte, 0, 96), requestID, ack); ok {
+			return data, nil
+		}
+	}
 	data, err := json.Marshal(Frame{Type: typ, RequestID: requestID, Payload: payload})
 	if err != nil {
 		return nil, fmt.Errorf("encode %s frame: %w", typ, err)

@@ -67,7 +67,7 @@ func (f *frames) send(ctx context.Context, s *session, typ, requestID string, pa
 		f.log.ErrorContext(ctx, "encode reply", "user", s.user.ID, "session", s.id, "type", typ, "err", err)
 		return
 	}
-	if !s.enqueue(frame) {
+	if !s.enqueueReply(frame) {
 		f.hub.drop(s, protocol.CloseSlowConsumer, slowConsumerReason)
 	}
 }

@@ -27,6 +27,10 @@ type Hub struct {
 	joining  map[*session]struct{}
 	users    map[string]map[*session]struct{}
 	channels map[string]map[*session]struct{}
+	// delivering is true while Deliver routes a batch; the sessions whose
+	// flusher must start collect in starts until the batch is queued.
+	delivering bool
+	starts     []*session
 }
 
 // NewHub returns an empty hub.
@@ -173,8 +177,17 @@ func (h *Hub) sendLocked(s *session, frame []byte) {
 		s.early = append(s.early, frame)
 		return
 	}
-	if !s.enqueue(frame) {
+	if !h.delivering {
+		if !s.enqueue(frame) {
+			h.dropLocked(s, protocol.CloseSlowConsumer, slowConsumerReason)
+		}
+		return
+	}
+	ok, start := s.pushLater(frame, false)
+	if !ok {
 		h.dropLocked(s, protocol.CloseSlowConsumer, slowConsumerReason)
+	} else if start {
+		h.starts = append(h.starts, s)
 	}
 }
 

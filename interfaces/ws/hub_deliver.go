@@ -19,7 +19,7 @@ func (h *Hub) Deliver(ctx context.Context, events []domain.Event) error {
 		return fmt.Errorf("deliver %d events: %w", len(events), err)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	h.delivering = true
 	for _, ev := range events {
 		for s := range h.joining {
 			if len(s.backlog) >= maxBacklog {
@@ -29,6 +29,15 @@ func (h *Hub) Deliver(ctx context.Context, events []domain.Event) error {
 			s.backlog = append(s.backlog, ev)
 		}
 		h.route(ev, nil)
+	}
+	starts := h.starts
+	h.delivering, h.starts = false, nil
+	h.mu.Unlock()
+	// Only now, with every frame of the batch queued: a flusher started at
+	// a session's first frame would often write it alone, and the write(2)
+	// per frame was most of chatd's CPU in group fan-out.
+	for _, s := range starts {
+		go s.flush()
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"bufio"
 	"log/slog"
 	"sync"
 	"time"
@@ -38,12 +39,20 @@ type session struct {
 	// flushing is true while a flusher runs, and for good once one has
 	// closed the connection, so that there is never more than one.
 	flushing bool
+	// holdReplies is true while a pool worker runs the client's commands
+	// (session_conn.go): their replies wait for the worker to write them
+	// all at once instead of each starting a flusher.
+	holdReplies bool
 	// conn, writeTimeout and log are set once, by attach, when the
 	// connection is upgraded; cork just before, by the upgrade's Hijack.
 	// Before that (and in Hub tests, always) no flusher starts and frames
 	// wait in the queue.
-	conn         *websocket.Conn
-	cork         *corkConn
+	conn *websocket.Conn
+	cork *corkConn
+	// rd is the buffered reader under conn, set with cork. Only whoever
+	// reads conn looks at it, and only under peekMu (session_batch.go).
+	rd           *bufio.Reader
+	peekMu       sync.Mutex
 	writeTimeout time.Duration
 	log          *slog.Logger
 
@@ -82,10 +91,34 @@ const minQueueCap = 8
 // written; a batch the flusher has taken counts, but for that one frame,
 // until it is written.
 func (s *session) enqueue(frame []byte) bool {
+	return s.push(frame, false)
+}
+
+// enqueueReply queues the reply to a client's command like enqueue, but
+// while the session's commands run on a worker (holdReplies) it leaves the
+// writing to that worker, which writes every reply of the frames it read
+// together in one write(2).
+func (s *session) enqueueReply(frame []byte) bool {
+	return s.push(frame, true)
+}
+
+func (s *session) push(frame []byte, reply bool) bool {
+	ok, start := s.pushLater(frame, reply)
+	if start {
+		go s.flush()
+	}
+	return ok
+}
+
+// pushLater queues frame like push but leaves starting the flusher to the
+// caller: start is true when the caller must run go s.flush(). The Hub
+// queues a whole batch of events before it starts any flusher, so that a
+// session gets all its frames of the batch in one write(2).
+func (s *session) pushLater(frame []byte, reply bool) (ok, start bool) {
 	s.mu.Lock()
 	if len(s.queue)+max(s.inHand-1, 0) >= s.queueBound {
 		s.mu.Unlock()
-		return false
+		return false, false
 	}
 	if len(s.queue) == cap(s.queue) {
 		grown := make([][]byte, len(s.queue), min(max(2*cap(s.queue), minQueueCap), s.queueBound))
@@ -93,12 +126,9 @@ func (s *session) enqueue(frame []byte) bool {
 		s.queue = grown
 	}
 	s.queue = append(s.queue, frame)
-	start := s.startFlushLocked()
+	start = !(reply && s.holdReplies) && s.startFlushLocked()
 	s.mu.Unlock()
-	if start {
-		go s.flush()
-	}
-	return true
+	return true, start
 }
 
 // startFlushLocked reports whether the caller must start a flusher: the

@@ -28,19 +28,21 @@ func (s *session) serve(handle frameHandler) {
 	ctx := context.Background()
 	for {
 		typ, data, err := s.conn.Read(ctx)
+		if err == nil {
+			var command sync.WaitGroup
+			command.Add(1)
+			commandWorkers.run(func() {
+				defer command.Done()
+				err = s.handleBatch(ctx, handle, typ, data)
+			})
+			command.Wait()
+		}
 		if err != nil {
 			// Client closes, 1009, shutdown and broken TCP all end here;
 			// none of them is a server fault.
 			s.log.Debug("connection ended", "session", s.id, "user", s.user.ID, "err", err)
 			break
 		}
-		var command sync.WaitGroup
-		command.Add(1)
-		commandWorkers.run(func() {
-			defer command.Done()
-			s.handleFrame(ctx, handle, typ, data)
-		})
-		command.Wait()
 	}
 	// The client left or the connection broke; have the flusher finish.
 	s.close(protocol.CloseNormal, "")
@@ -89,28 +91,61 @@ func (s *session) flush() {
 			}
 			continue
 		}
-		err := s.writeBatch(batch)
-		s.done()
-		clear(batch) // the frames may be large; do not keep them
-		spare = nil
-		if cap(batch) <= minQueueCap {
-			spare = batch // small enough to reuse for the next batch
-		}
-		if err != nil {
-			// The connection is broken or stuck; the reader will see it
-			// closed and end the session.
-			s.log.Info("write failed; dropping connection", "session", s.id, "user", s.user.ID, "err", err)
-			s.close(protocol.CloseNormal, "") // starts no flusher: this one runs
-			_ = s.conn.CloseNow()             // it is already closed or must be now
-			close(s.closed)
+		var ok bool
+		if spare, ok = s.writeTaken(batch); !ok {
 			return
 		}
 	}
+	// The close handshake reads the client's close frame; a worker must
+	// not peek at the reader meanwhile (session_batch.go).
+	s.peekMu.Lock()
 	err := s.conn.Close(websocket.StatusCode(s.closeCode), s.closeReason)
+	s.peekMu.Unlock()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Debug("close handshake incomplete", "session", s.id, "user", s.user.ID, "code", int(s.closeCode), "err", err)
 	}
 	close(s.closed)
+}
+
+// flushOnce is one round of flush in the caller's goroutine, for a caller
+// that has just set flushing: the worker that ran a client's commands
+// writes their replies itself instead of handing them to a new goroutine.
+// What is left afterwards (frames queued meanwhile, a close) goes to a
+// flusher goroutine as usual.
+func (s *session) flushOnce() {
+	if !s.isClosing() {
+		if batch := s.take(nil); len(batch) > 0 {
+			if _, ok := s.writeTaken(batch); !ok {
+				return
+			}
+		}
+		if s.stopFlush() {
+			return
+		}
+	}
+	go s.flush()
+}
+
+// writeTaken writes a batch from take and returns it emptied for reuse
+// when it is small. On a write error it drops the connection, ends the
+// session's flushing for good and reports false.
+func (s *session) writeTaken(batch [][]byte) (spare [][]byte, ok bool) {
+	err := s.writeBatch(batch)
+	s.done()
+	clear(batch) // the frames may be large; do not keep them
+	if cap(batch) <= minQueueCap {
+		spare = batch // small enough to reuse for the next batch
+	}
+	if err != nil {
+		// The connection is broken or stuck; the reader will see it
+		// closed and end the session.
+		s.log.Info("write failed; dropping connection", "session", s.id, "user", s.user.ID, "err", err)
+		s.close(protocol.CloseNormal, "") // starts no flusher: this one runs
+		_ = s.conn.CloseNow()             // it is already closed or must be now
+		close(s.closed)
+		return nil, false
+	}
+	return spare, true
 }
 
 // writeBatch writes frames in order into the corked connection, stopping

@@ -141,6 +141,7 @@ func (w *corkingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	w.s.mu.Lock()
 	w.s.cork = cc
+	w.s.rd = reader
 	w.s.mu.Unlock()
 	return cc, bufio.NewReadWriter(reader, bufio.NewWriterSize(cc, writeBufferSize)), nil
 }

@@ -1,0 +1,95 @@
+package ws
+
+import (
+	"context"
+	"encoding/binary"
+
+	"github.com/coder/websocket"
+)
+
+// handleBatch runs the command in data and then every further command
+// whose frame is already complete in the read buffer, and writes all their
+// replies together. A client that pipelines commands (heartbeats in
+// flight, a burst of sends) has several frames arrive in one read(2); each
+// used to cost a hand-over to a worker and a write(2) of its own, which
+// was most of chatd's CPU per heartbeat. It runs on a pool worker, in
+// place of the reader, and returns the error of a read that ended the
+// connection.
+func (s *session) handleBatch(ctx context.Context, handle frameHandler, typ websocket.MessageType, data []byte) error {
+	s.mu.Lock()
+	s.holdReplies = true
+	s.mu.Unlock()
+	defer s.writeReplies()
+	for {
+		s.handleFrame(ctx, handle, typ, data)
+		if !s.frameBuffered() {
+			return nil
+		}
+		var err error
+		// The whole frame is buffered, so this read does not wait for the
+		// network: the worker never parks in a read of its own.
+		if typ, data, err = s.conn.Read(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// writeReplies ends holdReplies and writes what the commands queued, in
+// this goroutine, unless a flusher already runs (an event came in and took
+// the replies along).
+func (s *session) writeReplies() {
+	s.mu.Lock()
+	s.holdReplies = false
+	start := len(s.queue) > 0 && s.startFlushLocked()
+	s.mu.Unlock()
+	if start {
+		s.flushOnce()
+	}
+}
+
+// frameBuffered reports whether the read buffer holds a whole data frame
+// that ends a message, so that the next read returns it without touching
+// the network. Anything else (a partial frame, a fragment, a control frame
+// the library would answer and read past, a frame over 64 KiB) reads as
+// false: the reader then reads it in the usual way.
+//
+// The library's close handshake reads from the same buffer on the
+// flusher's goroutine, under peekMu; a worker that cannot take peekMu at
+// once simply does not batch.
+func (s *session) frameBuffered() bool {
+	if s.rd == nil || !s.peekMu.TryLock() {
+		return false
+	}
+	defer s.peekMu.Unlock()
+	if s.isClosing() {
+		return false
+	}
+	b, _ := s.rd.Peek(s.rd.Buffered())
+	return wholeDataFrame(b)
+}
+
+// wholeDataFrame reports whether b starts with a complete final text or
+// binary frame (RFC 6455 section 5.2).
+func wholeDataFrame(b []byte) bool {
+	if len(b) < 2 {
+		return false
+	}
+	final, opcode := b[0]&0x80 != 0, b[0]&0x0f
+	if !final || (opcode != 1 && opcode != 2) {
+		return false
+	}
+	length, header := int(b[1]&0x7f), 2
+	switch length {
+	case 126:
+		if len(b) < 4 {
+			return false
+		}
+		length, header = int(binary.BigEndian.Uint16(b[2:4])), 4
+	case 127:
+		return false
+	}
+	if b[1]&0x80 != 0 {
+		header += 4 // masking key
+	}
+	return len(b) >= header+length
+}
