@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -142,7 +143,7 @@ func (p *batchProducer) send(msgs []*sarama.ProducerMessage) error {
 		}
 		size := len(key) + len(value)
 		if batch := round[tp]; batch != nil && roundBytes[tp]+size > maxPartitionBatchBytes {
-			if err := p.sendRound(round); err != nil {
+			if err := p.sendRoundRetrying(round); err != nil {
 				return err
 			}
 			round, roundBytes = map[topicPartition]*sarama.RecordBatch{}, map[topicPartition]int{}
@@ -162,7 +163,45 @@ func (p *batchProducer) send(msgs []*sarama.ProducerMessage) error {
 	if len(round) == 0 {
 		return nil
 	}
-	return p.sendRound(round)
+	return p.sendRoundRetrying(round)
+}
+
+// Leadership moves (a broker restarting, a topic created a moment ago whose
+// leader the broker has not taken up yet) make a produce fail with an
+// error that a fresh look at the metadata cures. Retrying the round is
+// safe: the sequence numbers advance only after a round succeeded, so a
+// partition that took the batch the first time recognises the repeat as a
+// duplicate and does not store it twice.
+const (
+	leaderRetries      = 3
+	leaderRetryBackoff = 50 * time.Millisecond
+)
+
+// sendRoundRetrying is sendRound, repeated after a metadata refresh while
+// the failure is a leadership move, up to leaderRetries times.
+func (p *batchProducer) sendRoundRetrying(round map[topicPartition]*sarama.RecordBatch) error {
+	for attempt := 0; ; attempt++ {
+		err := p.sendRound(round)
+		if err == nil || attempt == leaderRetries || !leaderMoved(err) {
+			return err
+		}
+		topics := make([]string, 0, len(round))
+		for tp := range round {
+			if !slices.Contains(topics, tp.topic) {
+				topics = append(topics, tp.topic)
+			}
+		}
+		time.Sleep(leaderRetryBackoff << attempt)
+		if rerr := p.client.RefreshMetadata(topics...); rerr != nil {
+			return fmt.Errorf("%w (and refreshing the metadata: %w)", err, rerr)
+		}
+	}
+}
+
+func leaderMoved(err error) bool {
+	return errors.Is(err, sarama.ErrNotLeaderForPartition) ||
+		errors.Is(err, sarama.ErrLeaderNotAvailable) ||
+		errors.Is(err, sarama.ErrUnknownTopicOrPartition)
 }
 
 // partition picks msg's partition as sarama's producer does with the hash

@@ -4,10 +4,16 @@ import (
 	"context"
 	"math"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/IBM/sarama"
 	"github.com/google/uuid"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/chatd/chat/infrastructure/config"
+	"github.com/chatd/chat/infrastructure/kafka/kafkatest"
 
 	"github.com/chatd/chat/domain"
 	"github.com/chatd/chat/infrastructure/eventcodec"
@@ -43,6 +49,60 @@ func TestPublisherSplitsALargeBatchInOrder(t *testing.T) {
 		}
 		if want := int64(i%perChannel + 1); e.Message.Seq != want {
 			t.Fatalf("record %d has seq %d, want %d", i, e.Message.Seq, want)
+		}
+	}
+}
+
+// A produce refused because the partition's leadership moved (as right
+// after a topic was created, or while a broker restarts) is repeated after
+// a metadata refresh instead of failing the relay's batch, and lands once.
+func TestPublisherRetriesWhenTheLeaderMoved(t *testing.T) {
+	t.Parallel()
+	broker, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DefaultNumPartitions(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(broker.Close)
+	cfg := config.Kafka{Brokers: broker.ListenAddrs(), Partitions: 2, ReplicationFactor: 1, TopicPrefix: kafkatest.TopicPrefix()}
+	cluster := openWith(t, cfg, "node-a")
+	pub, _ := newTestPublisher(t, cluster)
+
+	const notLeaderOrFollower = 6 // Kafka's error code
+	var refused atomic.Int32
+	// Handles the next Produce request only, then steps aside.
+	broker.ControlKey(int16(kmsg.Produce), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		req := kreq.(*kmsg.ProduceRequest)
+		resp := req.ResponseKind().(*kmsg.ProduceResponse)
+		for _, rt := range req.Topics {
+			topic := kmsg.NewProduceResponseTopic()
+			topic.Topic = rt.Topic
+			for _, rp := range rt.Partitions {
+				part := kmsg.NewProduceResponseTopicPartition()
+				part.Partition, part.ErrorCode = rp.Partition, notLeaderOrFollower
+				topic.Partitions = append(topic.Partitions, part)
+			}
+			resp.Topics = append(resp.Topics, topic)
+		}
+		refused.Add(1)
+		return resp, nil, true
+	})
+
+	channel := uuid.NewString()
+	events := []domain.Event{messageEvent(channel, 1), messageEvent(channel, 2), messageEvent(channel, 3)}
+	if err := pub.Deliver(context.Background(), events); err != nil {
+		t.Fatalf("Deliver after a leadership move: %v", err)
+	}
+	if refused.Load() != 1 {
+		t.Fatalf("the broker refused %d produce requests, want 1", refused.Load())
+	}
+	recs := readAll(t, cfg.Brokers, cluster.Topics().Events, len(events))
+	for i, rec := range recs {
+		e, err := eventcodec.DecodeEvent(rec.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Message.Seq != int64(i+1) {
+			t.Fatalf("record %d has seq %d", i, e.Message.Seq)
 		}
 	}
 }
