@@ -14,8 +14,9 @@ import (
 // used to cost a hand-over to a worker and a write(2) of its own, which
 // was most of chatd's CPU per heartbeat. It runs on a pool worker, in
 // place of the reader, and returns the error of a read that ended the
-// connection.
-func (s *session) handleBatch(ctx context.Context, handle frameHandler, typ websocket.MessageType, data []byte) error {
+// connection. data was read into buf, and so are the further commands:
+// each handler call has returned before the next message overwrites it.
+func (s *session) handleBatch(ctx context.Context, handle frameHandler, typ websocket.MessageType, data []byte, buf *readBuffer) error {
 	s.mu.Lock()
 	s.holdReplies = true
 	s.mu.Unlock()
@@ -28,7 +29,7 @@ func (s *session) handleBatch(ctx context.Context, handle frameHandler, typ webs
 		var err error
 		// The whole frame is buffered, so this read does not wait for the
 		// network: the worker never parks in a read of its own.
-		if typ, data, err = s.conn.Read(ctx); err != nil {
+		if typ, data, _, err = s.readMessage(ctx, buf); err != nil {
 			return err
 		}
 	}
