@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -106,7 +107,7 @@ func (c *client) dial(ctx context.Context, wsURL string, httpClient *http.Client
 func (c *client) readLoop(conn *websocket.Conn, done chan struct{}) {
 	defer close(done)
 	for {
-		_, data, err := conn.Read(context.Background())
+		data, buf, err := readFrame(context.Background(), conn)
 		at := time.Now()
 		if err != nil {
 			if !c.closing.Load() {
@@ -114,29 +115,41 @@ func (c *client) readLoop(conn *websocket.Conn, done chan struct{}) {
 			}
 			return
 		}
-		var f inFrame
-		if err := parseInFrame(data, &f); err != nil {
-			c.dropErr = fmt.Errorf("frame is not JSON: %.200s", data)
+		if !c.handleFrame(data, at) {
+			buf.release()
 			conn.CloseNow()
 			return
 		}
-		if f.RequestID != "" && c.deliverReply(f) {
-			continue
-		}
+		buf.release()
+	}
+}
+
+// handleFrame hands one frame to its waiting call or to the handler, and
+// reports false when the frame is not JSON. data is valid only during the
+// call.
+func (c *client) handleFrame(data []byte, at time.Time) bool {
+	var f inFrame
+	if err := parseInFrame(data, &f); err != nil {
+		c.dropErr = fmt.Errorf("frame is not JSON: %.200s", data)
+		return false
+	}
+	if f.RequestID == "" || !c.deliverReply(f) {
 		c.handler(c, f, at)
 	}
+	return true
 }
 
 // deliverReply hands a reply to its waiting call. A call that gave up
 // (its context ended) leaves a nil entry, so its late reply is dropped
-// here instead of reaching the handler as an unexpected frame.
+// here instead of reaching the handler as an unexpected frame. The call
+// gets its own copy of the payload: the read buffer is reused.
 func (c *client) deliverReply(f inFrame) bool {
 	c.callsMu.Lock()
 	ch, ok := c.calls[f.RequestID]
 	delete(c.calls, f.RequestID)
 	c.callsMu.Unlock()
 	if ok && ch != nil {
-		ch <- f
+		ch <- inFrame{Type: f.Type, RequestID: f.RequestID, Payload: bytes.Clone(f.Payload)}
 	}
 	return ok
 }
