@@ -66,31 +66,50 @@ func (s *session) frameBuffered() bool {
 		return false
 	}
 	b, _ := s.rd.Peek(s.rd.Buffered())
-	return wholeDataFrame(b)
+	return wholeDataFrame(b, s.ahead.pending())
 }
 
-// wholeDataFrame reports whether b starts with a complete final text or
-// binary frame (RFC 6455 section 5.2).
-func wholeDataFrame(b []byte) bool {
+// wholeDataFrame reports whether the bytes of buffered followed by those
+// of ahead start with a complete final text or binary frame (RFC 6455
+// section 5.2).
+func wholeDataFrame(buffered, ahead []byte) bool {
+	var head [maxClientFrameHeader]byte
+	n := copy(head[:], buffered)
+	n += copy(head[n:], ahead)
+	total, ok := dataFrameSize(head[:n])
+	return ok && len(buffered)+len(ahead) >= total
+}
+
+// maxClientFrameHeader is the longest header dataFrameSize reads: two
+// bytes, a 16-bit length and a masking key.
+const maxClientFrameHeader = 8
+
+// dataFrameSize returns the size, header included, of the final text or
+// binary frame whose header starts b; ok is false when b does not hold the
+// whole header or the frame is of another kind or over 64 KiB.
+func dataFrameSize(b []byte) (size int, ok bool) {
 	if len(b) < 2 {
-		return false
+		return 0, false
 	}
 	final, opcode := b[0]&0x80 != 0, b[0]&0x0f
 	if !final || (opcode != 1 && opcode != 2) {
-		return false
+		return 0, false
 	}
 	length, header := int(b[1]&0x7f), 2
 	switch length {
 	case 126:
 		if len(b) < 4 {
-			return false
+			return 0, false
 		}
 		length, header = int(binary.BigEndian.Uint16(b[2:4])), 4
 	case 127:
-		return false
+		return 0, false
 	}
 	if b[1]&0x80 != 0 {
 		header += 4 // masking key
 	}
-	return len(b) >= header+length
+	if len(b) < header {
+		return 0, false
+	}
+	return header + length, true
 }
