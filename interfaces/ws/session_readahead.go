@@ -31,6 +31,13 @@ type readAhead struct {
 	// not taken yet. Only whoever reads the connection touches it, and
 	// handleBatch's look ahead does so under peekMu like bufio's bytes.
 	unread []byte
+
+	// readFd is the callback of raw.Read, made once: a closure made per
+	// fill escaped to the heap (three allocations per read). It leaves its
+	// results in n and readErr.
+	readFd  func(fd uintptr) bool
+	n       int
+	readErr error
 }
 
 const readAheadSize = 4096
@@ -52,7 +59,9 @@ func newReadAhead(conn net.Conn) (*readAhead, bool) {
 	if err != nil {
 		return nil, false
 	}
-	return &readAhead{conn: conn, raw: rc}, true
+	r := &readAhead{conn: conn, raw: rc}
+	r.readFd = r.readSocket
+	return r, true
 }
 
 // Read hands on read-ahead bytes, reading more from the socket when there
@@ -82,22 +91,9 @@ func (r *readAhead) Read(p []byte) (int, error) {
 // goroutine in the poller until the socket is readable, and is run again
 // then. Deadlines and Close end the wait as for conn.Read.
 func (r *readAhead) fill() error {
-	var n int
-	var readErr error
-	err := r.raw.Read(func(fd uintptr) bool {
-		r.buf = readAheadBuffers.Get().(*[]byte)
-		for {
-			n, readErr = syscall.Read(int(fd), *r.buf)
-			if !errors.Is(readErr, syscall.EINTR) {
-				break
-			}
-		}
-		if errors.Is(readErr, syscall.EAGAIN) {
-			r.releaseBuffer()
-			return false
-		}
-		return true
-	})
+	err := r.raw.Read(r.readFd)
+	n, readErr := r.n, r.readErr
+	r.readErr = nil
 	switch {
 	case err != nil:
 		r.releaseBuffer()
@@ -111,6 +107,23 @@ func (r *readAhead) fill() error {
 	}
 	r.unread = (*r.buf)[:n]
 	return nil
+}
+
+// readSocket is fill's callback: one read(2) into a pooled buffer, which
+// it gives back when the socket has nothing yet.
+func (r *readAhead) readSocket(fd uintptr) bool {
+	r.buf = readAheadBuffers.Get().(*[]byte)
+	for {
+		r.n, r.readErr = syscall.Read(int(fd), *r.buf)
+		if !errors.Is(r.readErr, syscall.EINTR) {
+			break
+		}
+	}
+	if errors.Is(r.readErr, syscall.EAGAIN) {
+		r.releaseBuffer()
+		return false
+	}
+	return true
 }
 
 func (r *readAhead) releaseBuffer() {
