@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"sync"
 
 	"github.com/coder/websocket"
 
@@ -31,13 +30,7 @@ func (s *session) serve(handle frameHandler) {
 	for {
 		typ, data, buf, err := s.readMessage(ctx, nil)
 		if err == nil {
-			var command sync.WaitGroup
-			command.Add(1)
-			commandWorkers.run(func() {
-				defer command.Done()
-				err = s.handleBatch(ctx, handle, typ, data, buf)
-			})
-			command.Wait()
+			err = runBatch(ctx, s, handle, typ, data, buf)
 			buf.release()
 		}
 		if err != nil {
