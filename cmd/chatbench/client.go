@@ -54,7 +54,7 @@ type client struct {
 
 	nextID  atomic.Int64
 	callsMu sync.Mutex
-	calls   map[string]chan inFrame
+	calls   map[string]waiter
 
 	// mu guards the scenario state kept per client (streams and the like).
 	mu      sync.Mutex
@@ -99,7 +99,7 @@ func (c *client) dial(ctx context.Context, wsURL string, httpClient *http.Client
 	c.closing.Store(false)
 	c.done = make(chan struct{})
 	c.dropErr = nil
-	c.calls = make(map[string]chan inFrame)
+	c.calls = make(map[string]waiter)
 	go c.readLoop(c.conn, c.done)
 	return nil
 }
@@ -139,26 +139,40 @@ func (c *client) handleFrame(data []byte, at time.Time) bool {
 	return true
 }
 
+// waiter is where the reply to a command goes. A reply of type bare
+// arrives without its payload, which its waiter does not read: copying
+// every heartbeat_ack's payload out of the reused read buffer was an
+// allocation per heartbeat. Any other reply (an error) keeps a copy.
+type waiter struct {
+	ch   chan inFrame // nil: the call gave up
+	bare string
+}
+
 // deliverReply hands a reply to its waiting call. A call that gave up
-// (its context ended) leaves a nil entry, so its late reply is dropped
+// (its context ended) leaves a nil channel, so its late reply is dropped
 // here instead of reaching the handler as an unexpected frame. The call
 // gets its own copy of the payload: the read buffer is reused.
 func (c *client) deliverReply(f inFrame) bool {
 	c.callsMu.Lock()
-	ch, ok := c.calls[f.RequestID]
+	w, ok := c.calls[f.RequestID]
 	delete(c.calls, f.RequestID)
 	c.callsMu.Unlock()
-	if ok && ch != nil {
-		ch <- inFrame{Type: f.Type, RequestID: f.RequestID, Payload: bytes.Clone(f.Payload)}
+	if ok && w.ch != nil {
+		reply := inFrame{Type: f.Type, RequestID: f.RequestID}
+		if f.Type != w.bare {
+			reply.Payload = bytes.Clone(f.Payload)
+		}
+		w.ch <- reply
 	}
 	return ok
 }
 
 // expect has the reply with requestId id delivered on ch, which must have
-// room for it: the read loop does not wait.
-func (c *client) expect(id string, ch chan inFrame) {
+// room for it: the read loop does not wait. A reply of type bare comes
+// without its payload.
+func (c *client) expect(id, bare string, ch chan inFrame) {
 	c.callsMu.Lock()
-	c.calls[id] = ch
+	c.calls[id] = waiter{ch: ch, bare: bare}
 	c.callsMu.Unlock()
 }
 
@@ -174,12 +188,12 @@ func (c *client) call(ctx context.Context, typ string, payload any) (inFrame, er
 	id := "b" + strconv.FormatInt(c.nextID.Add(1), 10)
 	reply := make(chan inFrame, 1)
 	c.callsMu.Lock()
-	c.calls[id] = reply
+	c.calls[id] = waiter{ch: reply}
 	c.callsMu.Unlock()
 	abandon := func() {
 		c.callsMu.Lock()
 		if _, waiting := c.calls[id]; waiting {
-			c.calls[id] = nil // the reply may still come; drop it then
+			c.calls[id] = waiter{} // the reply may still come; drop it then
 		}
 		c.callsMu.Unlock()
 	}

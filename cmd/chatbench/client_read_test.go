@@ -30,9 +30,9 @@ func TestReplyOutlivesTheReadBuffer(t *testing.T) {
 	c := newClient(0, user{ID: "u"}, func(_ *client, f inFrame, _ time.Time) {
 		handled = append(handled, f.Type)
 	})
-	c.calls = map[string]chan inFrame{}
+	c.calls = map[string]waiter{}
 	reply := make(chan inFrame, 1)
-	c.expect("b1", reply)
+	c.expect("b1", "", reply)
 
 	data := []byte(`{"type":"channel_created","requestId":"b1","payload":{"channelId":"c1","memberIds":[]}}`)
 	event := []byte(`{"type":"message_received","payload":{"channelId":"c1","seq":1}}`)
@@ -51,5 +51,27 @@ func TestReplyOutlivesTheReadBuffer(t *testing.T) {
 	}
 	if c.handleFrame([]byte(`{"type":`), time.Now()) || c.dropErr == nil {
 		t.Error("a frame that is not JSON was accepted")
+	}
+}
+
+func TestBareRepliesComeWithoutPayloadButErrorsKeepTheirs(t *testing.T) {
+	c := newClient(0, user{ID: "u"}, func(*client, inFrame, time.Time) { t.Error("a reply reached the handler") })
+	c.calls = map[string]waiter{}
+	acks := make(chan inFrame, 2)
+	c.expect("h1", "heartbeat_ack", acks)
+	c.expect("h2", "heartbeat_ack", acks)
+	for _, frame := range []string{
+		`{"type":"heartbeat_ack","requestId":"h1","payload":{"serverTime":"2026-11-23T01:02:03.004Z"}}`,
+		`{"type":"error","requestId":"h2","payload":{"code":"bad_request","message":"no"}}`,
+	} {
+		data := []byte(frame)
+		c.handleFrame(data, time.Now())
+		copy(data, bytes.Repeat([]byte{'Z'}, len(data)))
+	}
+	if f := <-acks; f.Type != "heartbeat_ack" || f.RequestID != "h1" || f.Payload != nil {
+		t.Errorf("ack = %s %s %q, want no payload", f.Type, f.RequestID, f.Payload)
+	}
+	if f := <-acks; f.Type != "error" || string(f.Payload) != `{"code":"bad_request","message":"no"}` {
+		t.Errorf("error reply = %s %q, want its payload", f.Type, f.Payload)
 	}
 }

@@ -95,7 +95,11 @@ type heartbeatPayload struct {
 // hundreds of thousands a second. id and status must need no escaping,
 // which chatbench's own ids and statuses never do.
 func heartbeatFrame(id, status string) []byte {
-	b := make([]byte, 0, 64+len(id)+len(status))
+	return appendHeartbeatFrame(make([]byte, 0, 64+len(id)+len(status)), id, status)
+}
+
+// appendHeartbeatFrame appends heartbeatFrame's bytes to b.
+func appendHeartbeatFrame(b []byte, id, status string) []byte {
 	b = append(b, `{"type":"heartbeat","requestId":"`...)
 	b = append(b, id...)
 	b = append(b, `","payload":{"status":"`...)
