@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,7 +54,7 @@ type client struct {
 
 	nextID  atomic.Int64
 	callsMu sync.Mutex
-	calls   map[string]chan inFrame
+	calls   map[string]waiter
 
 	// mu guards the scenario state kept per client (streams and the like).
 	mu      sync.Mutex
@@ -98,7 +99,7 @@ func (c *client) dial(ctx context.Context, wsURL string, httpClient *http.Client
 	c.closing.Store(false)
 	c.done = make(chan struct{})
 	c.dropErr = nil
-	c.calls = make(map[string]chan inFrame)
+	c.calls = make(map[string]waiter)
 	go c.readLoop(c.conn, c.done)
 	return nil
 }
@@ -106,7 +107,7 @@ func (c *client) dial(ctx context.Context, wsURL string, httpClient *http.Client
 func (c *client) readLoop(conn *websocket.Conn, done chan struct{}) {
 	defer close(done)
 	for {
-		_, data, err := conn.Read(context.Background())
+		data, buf, err := readFrame(context.Background(), conn)
 		at := time.Now()
 		if err != nil {
 			if !c.closing.Load() {
@@ -114,38 +115,64 @@ func (c *client) readLoop(conn *websocket.Conn, done chan struct{}) {
 			}
 			return
 		}
-		var f inFrame
-		if err := parseInFrame(data, &f); err != nil {
-			c.dropErr = fmt.Errorf("frame is not JSON: %.200s", data)
+		if !c.handleFrame(data, at) {
+			buf.release()
 			conn.CloseNow()
 			return
 		}
-		if f.RequestID != "" && c.deliverReply(f) {
-			continue
-		}
-		c.handler(c, f, at)
+		buf.release()
 	}
 }
 
+// handleFrame hands one frame to its waiting call or to the handler, and
+// reports false when the frame is not JSON. data is valid only during the
+// call.
+func (c *client) handleFrame(data []byte, at time.Time) bool {
+	var f inFrame
+	if err := parseInFrame(data, &f); err != nil {
+		c.dropErr = fmt.Errorf("frame is not JSON: %.200s", data)
+		return false
+	}
+	if f.RequestID == "" || !c.deliverReply(f) {
+		c.handler(c, f, at)
+	}
+	return true
+}
+
+// waiter is where the reply to a command goes. A reply of type bare
+// arrives without its payload, which its waiter does not read: copying
+// every heartbeat_ack's payload out of the reused read buffer was an
+// allocation per heartbeat. Any other reply (an error) keeps a copy.
+type waiter struct {
+	ch   chan inFrame // nil: the call gave up
+	bare string
+}
+
 // deliverReply hands a reply to its waiting call. A call that gave up
-// (its context ended) leaves a nil entry, so its late reply is dropped
-// here instead of reaching the handler as an unexpected frame.
+// (its context ended) leaves a nil channel, so its late reply is dropped
+// here instead of reaching the handler as an unexpected frame. The call
+// gets its own copy of the payload: the read buffer is reused.
 func (c *client) deliverReply(f inFrame) bool {
 	c.callsMu.Lock()
-	ch, ok := c.calls[f.RequestID]
+	w, ok := c.calls[f.RequestID]
 	delete(c.calls, f.RequestID)
 	c.callsMu.Unlock()
-	if ok && ch != nil {
-		ch <- f
+	if ok && w.ch != nil {
+		reply := inFrame{Type: f.Type, RequestID: f.RequestID}
+		if f.Type != w.bare {
+			reply.Payload = bytes.Clone(f.Payload)
+		}
+		w.ch <- reply
 	}
 	return ok
 }
 
 // expect has the reply with requestId id delivered on ch, which must have
-// room for it: the read loop does not wait.
-func (c *client) expect(id string, ch chan inFrame) {
+// room for it: the read loop does not wait. A reply of type bare comes
+// without its payload.
+func (c *client) expect(id, bare string, ch chan inFrame) {
 	c.callsMu.Lock()
-	c.calls[id] = ch
+	c.calls[id] = waiter{ch: ch, bare: bare}
 	c.callsMu.Unlock()
 }
 
@@ -161,12 +188,12 @@ func (c *client) call(ctx context.Context, typ string, payload any) (inFrame, er
 	id := "b" + strconv.FormatInt(c.nextID.Add(1), 10)
 	reply := make(chan inFrame, 1)
 	c.callsMu.Lock()
-	c.calls[id] = reply
+	c.calls[id] = waiter{ch: reply}
 	c.callsMu.Unlock()
 	abandon := func() {
 		c.callsMu.Lock()
 		if _, waiting := c.calls[id]; waiting {
-			c.calls[id] = nil // the reply may still come; drop it then
+			c.calls[id] = waiter{} // the reply may still come; drop it then
 		}
 		c.callsMu.Unlock()
 	}

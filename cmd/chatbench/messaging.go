@@ -45,40 +45,42 @@ func newTraffic() *traffic {
 func (t *traffic) handle(c *client, f inFrame, at time.Time) {
 	switch f.Type {
 	case "message_received":
-		var m messagePayload
-		if !t.decode(c, f, &m) {
+		m, ok := t.message(c, f)
+		if !ok {
 			return
 		}
 		c.mu.Lock()
-		if s := c.streams[m.ChannelID]; s != nil {
-			s.Live(m.Seq)
-		} else {
-			t.fault("%s got message_received of channel %s it is not subscribed to", c.user.ID, m.ChannelID)
+		s := c.streams[string(m.channelID)]
+		if s != nil {
+			s.Live(m.seq)
 		}
 		c.mu.Unlock()
+		if s == nil {
+			t.fault("%s got message_received of channel %s it is not subscribed to", c.user.ID, m.channelID)
+		}
 		t.received.Add(1)
 		t.lastRecv.Store(at.UnixNano())
-		if sent, ok := bodyStamp(m.Body); ok {
+		if sent, ok := bodyStamp(m.body); ok {
 			t.e2e.Record(at.Sub(sent))
 		}
 	case "message_sent":
-		var m messagePayload
-		if !t.decode(c, f, &m) {
+		m, ok := t.message(c, f)
+		if !ok {
 			return
 		}
 		c.mu.Lock()
-		if s := c.streams[m.ChannelID]; s != nil {
-			s.Own(m.Seq)
+		if s := c.streams[string(m.channelID)]; s != nil {
+			s.Own(m.seq)
 		}
 		c.mu.Unlock()
-		if v, ok := t.channels.Load(m.ChannelID); ok {
+		if v, ok := t.channels.Load(string(m.channelID)); ok {
 			ch := v.(*benchChannel)
-			for cur := ch.maxAcked.Load(); m.Seq > cur && !ch.maxAcked.CompareAndSwap(cur, m.Seq); cur = ch.maxAcked.Load() {
+			for cur := ch.maxAcked.Load(); m.seq > cur && !ch.maxAcked.CompareAndSwap(cur, m.seq); cur = ch.maxAcked.Load() {
 			}
 		}
 		t.acked.Add(1)
 		t.lastAck.Store(at.UnixNano())
-		if sent, ok := bodyStamp(m.Body); ok {
+		if sent, ok := bodyStamp(m.body); ok {
 			t.ack.Record(at.Sub(sent))
 		}
 	case "channel_created":
@@ -104,6 +106,19 @@ func (t *traffic) handle(c *client, f inFrame, at time.Time) {
 	default:
 		t.fault("%s got unexpected frame %s", c.user.ID, f.Type)
 	}
+}
+
+// message returns what the checks need of a message frame: the fast
+// path's reading, or encoding/json's for a payload in another layout.
+func (t *traffic) message(c *client, f inFrame) (wireMessage, bool) {
+	if f.hasMsg {
+		return f.msg, true
+	}
+	var m messagePayload
+	if !t.decode(c, f, &m) {
+		return wireMessage{}, false
+	}
+	return wireMessage{channelID: []byte(m.ChannelID), body: []byte(m.Body), seq: m.Seq}, true
 }
 
 func (t *traffic) decode(c *client, f inFrame, v any) bool {

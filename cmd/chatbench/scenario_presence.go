@@ -220,14 +220,17 @@ func (s *presenceShard) heartbeatPipeline(ctx context.Context, c *client) {
 	replies := make(chan inFrame, inflight)
 	sent := make(map[string]time.Time, inflight)
 	frames := make([][]byte, 0, inflight)
+	var wire []byte // the frames of one send end to end, reused: Write copies them
 	send := func(n int) bool {
-		frames = frames[:0]
+		frames, wire = frames[:0], wire[:0]
 		now := time.Now()
 		for range n {
 			id := "h" + strconv.FormatInt(c.nextID.Add(1), 10)
-			c.expect(id, replies)
+			c.expect(id, "heartbeat_ack", replies)
 			sent[id] = now
-			frames = append(frames, heartbeatFrame(id, "online"))
+			start := len(wire)
+			wire = appendHeartbeatFrame(wire, id, "online")
+			frames = append(frames, wire[start:len(wire):len(wire)])
 		}
 		if err := c.writeFrames(frames); err != nil {
 			s.fault("heartbeat of %s: %v", c.user.ID, err)

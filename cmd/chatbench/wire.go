@@ -12,11 +12,18 @@ import (
 // import the server's protocol package on purpose: a field renamed on the
 // server must break the benchmark the way it would break any client.
 
-// inFrame is a server frame with its payload still raw.
+// inFrame is a server frame with its payload still raw. Payload (and msg)
+// are views into the read buffer while a frameHandler runs, valid only
+// during the call; replies handed to a waiting call own a copy.
 type inFrame struct {
 	Type      string          `json:"type"`
 	RequestID string          `json:"requestId,omitempty"`
 	Payload   json.RawMessage `json:"payload"`
+
+	// msg is the payload of a message_received or message_sent read by
+	// the fast path, when hasMsg; otherwise the handler decodes Payload.
+	msg    wireMessage
+	hasMsg bool
 }
 
 // outFrame is a command.
@@ -88,7 +95,11 @@ type heartbeatPayload struct {
 // hundreds of thousands a second. id and status must need no escaping,
 // which chatbench's own ids and statuses never do.
 func heartbeatFrame(id, status string) []byte {
-	b := make([]byte, 0, 64+len(id)+len(status))
+	return appendHeartbeatFrame(make([]byte, 0, 64+len(id)+len(status)), id, status)
+}
+
+// appendHeartbeatFrame appends heartbeatFrame's bytes to b.
+func appendHeartbeatFrame(b []byte, id, status string) []byte {
 	b = append(b, `{"type":"heartbeat","requestId":"`...)
 	b = append(b, id...)
 	b = append(b, `","payload":{"status":"`...)
@@ -127,15 +138,21 @@ func stampBody(at time.Time, size int) string {
 	return stamp
 }
 
-// bodyStamp reads the instant stampBody wrote.
-func bodyStamp(body string) (time.Time, bool) {
-	i := strings.IndexByte(body, '|')
-	if i <= 0 {
-		return time.Time{}, false
+// bodyStamp reads the instant stampBody wrote, from a body as a string or
+// as the frame's bytes (without converting them, which would allocate).
+func bodyStamp[B ~string | ~[]byte](body B) (time.Time, bool) {
+	for i := range len(body) {
+		if body[i] == '|' {
+			var digits [20]byte
+			if i == 0 || i > len(digits) {
+				return time.Time{}, false
+			}
+			for j := range i {
+				digits[j] = body[j]
+			}
+			ns, ok := parseInt64(digits[:i])
+			return time.Unix(0, ns), ok
+		}
 	}
-	ns, err := strconv.ParseInt(body[:i], 10, 64)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return time.Unix(0, ns), true
+	return time.Time{}, false
 }

@@ -19,7 +19,7 @@ func TestBodyStampRoundTrip(t *testing.T) {
 	if short := stampBody(at, 5); !strings.HasSuffix(short, "|") {
 		t.Fatalf("a size below the stamp keeps the whole stamp, got %q", short)
 	}
-	for _, bad := range []string{"", "hello", "|x", "12a|x"} {
+	for _, bad := range []string{"", "hello", "|x", "12a|x", "-|x", "9223372036854775808|x", "123456789012345678901|x"} {
 		if _, ok := bodyStamp(bad); ok {
 			t.Errorf("bodyStamp(%q) accepted", bad)
 		}

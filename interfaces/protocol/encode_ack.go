@@ -18,7 +18,7 @@ func appendHeartbeatAck(dst []byte, requestID string, ack HeartbeatAck) ([]byte,
 		dst = append(dst, '"')
 	}
 	dst = append(dst, `,"payload":{"serverTime":"`...)
-	dst = time.Time(ack.ServerTime).UTC().AppendFormat(dst, TimeLayout)
+	dst = appendTime(dst, time.Time(ack.ServerTime))
 	return append(dst, `"}}`...), true
 }
 

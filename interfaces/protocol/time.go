@@ -14,7 +14,8 @@ const TimeLayout = "2006-01-02T15:04:05.000Z"
 // FormatTime writes t in TimeLayout. Sub-millisecond digits are truncated,
 // not rounded, so a time never moves past a later event's time.
 func FormatTime(t time.Time) string {
-	return t.UTC().Format(TimeLayout)
+	var buf [len(TimeLayout)]byte
+	return string(appendTime(buf[:0], t))
 }
 
 // Time is a time.Time that encodes itself in TimeLayout, for use in the
@@ -23,7 +24,10 @@ type Time time.Time
 
 // MarshalJSON writes the instant as a TimeLayout string.
 func (t Time) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + FormatTime(time.Time(t)) + `"`), nil
+	b := make([]byte, 0, len(TimeLayout)+2)
+	b = append(b, '"')
+	b = appendTime(b, time.Time(t))
+	return append(b, '"'), nil
 }
 
 // UnmarshalJSON accepts any RFC 3339 instant, so clients written in Go can

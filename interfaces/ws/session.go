@@ -51,7 +51,10 @@ type session struct {
 	cork *corkConn
 	// rd is the buffered reader under conn, set with cork. Only whoever
 	// reads conn looks at it, and only under peekMu (session_batch.go).
-	rd           *bufio.Reader
+	rd *bufio.Reader
+	// ahead is under rd when the connection allows it (session_readahead.go);
+	// nil otherwise. The same rule as for rd applies.
+	ahead        *readAhead
 	peekMu       sync.Mutex
 	writeTimeout time.Duration
 	log          *slog.Logger

@@ -14,8 +14,9 @@ import (
 // used to cost a hand-over to a worker and a write(2) of its own, which
 // was most of chatd's CPU per heartbeat. It runs on a pool worker, in
 // place of the reader, and returns the error of a read that ended the
-// connection.
-func (s *session) handleBatch(ctx context.Context, handle frameHandler, typ websocket.MessageType, data []byte) error {
+// connection. data was read into buf, and so are the further commands:
+// each handler call has returned before the next message overwrites it.
+func (s *session) handleBatch(ctx context.Context, handle frameHandler, typ websocket.MessageType, data []byte, buf *readBuffer) error {
 	s.mu.Lock()
 	s.holdReplies = true
 	s.mu.Unlock()
@@ -28,7 +29,7 @@ func (s *session) handleBatch(ctx context.Context, handle frameHandler, typ webs
 		var err error
 		// The whole frame is buffered, so this read does not wait for the
 		// network: the worker never parks in a read of its own.
-		if typ, data, err = s.conn.Read(ctx); err != nil {
+		if typ, data, _, err = s.readMessage(ctx, buf); err != nil {
 			return err
 		}
 	}
@@ -65,31 +66,50 @@ func (s *session) frameBuffered() bool {
 		return false
 	}
 	b, _ := s.rd.Peek(s.rd.Buffered())
-	return wholeDataFrame(b)
+	return wholeDataFrame(b, s.ahead.pending())
 }
 
-// wholeDataFrame reports whether b starts with a complete final text or
-// binary frame (RFC 6455 section 5.2).
-func wholeDataFrame(b []byte) bool {
+// wholeDataFrame reports whether the bytes of buffered followed by those
+// of ahead start with a complete final text or binary frame (RFC 6455
+// section 5.2).
+func wholeDataFrame(buffered, ahead []byte) bool {
+	var head [maxClientFrameHeader]byte
+	n := copy(head[:], buffered)
+	n += copy(head[n:], ahead)
+	total, ok := dataFrameSize(head[:n])
+	return ok && len(buffered)+len(ahead) >= total
+}
+
+// maxClientFrameHeader is the longest header dataFrameSize reads: two
+// bytes, a 16-bit length and a masking key.
+const maxClientFrameHeader = 8
+
+// dataFrameSize returns the size, header included, of the final text or
+// binary frame whose header starts b; ok is false when b does not hold the
+// whole header or the frame is of another kind or over 64 KiB.
+func dataFrameSize(b []byte) (size int, ok bool) {
 	if len(b) < 2 {
-		return false
+		return 0, false
 	}
 	final, opcode := b[0]&0x80 != 0, b[0]&0x0f
 	if !final || (opcode != 1 && opcode != 2) {
-		return false
+		return 0, false
 	}
 	length, header := int(b[1]&0x7f), 2
 	switch length {
 	case 126:
 		if len(b) < 4 {
-			return false
+			return 0, false
 		}
 		length, header = int(binary.BigEndian.Uint16(b[2:4])), 4
 	case 127:
-		return false
+		return 0, false
 	}
 	if b[1]&0x80 != 0 {
 		header += 4 // masking key
 	}
-	return len(b) >= header+length
+	if len(b) < header {
+		return 0, false
+	}
+	return header + length, true
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -47,8 +48,15 @@ func TestWholeDataFrame(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := wholeDataFrame(tt.b); got != tt.want {
+			if got := wholeDataFrame(tt.b, nil); got != tt.want {
 				t.Errorf("wholeDataFrame(% x) = %v, want %v", tt.b, got, tt.want)
+			}
+			// The same bytes split anywhere between the bufio.Reader and
+			// the read-ahead buffer read the same.
+			for cut := range len(tt.b) + 1 {
+				if got := wholeDataFrame(tt.b[:cut], tt.b[cut:]); got != tt.want {
+					t.Errorf("wholeDataFrame split at %d of % x = %v, want %v", cut, tt.b, got, tt.want)
+				}
 			}
 		})
 	}
@@ -196,6 +204,68 @@ func TestFramesReadTogetherAreAnsweredInOrderInOneWrite(t *testing.T) {
 	}
 	if got := readFrames(t, c); len(got) != 1 || got[0] != "re:alone" {
 		t.Fatalf("reply to a lone frame = %q", got)
+	}
+}
+
+// SyscallConn exposes the socket, so that sessions behind a counting
+// listener read ahead as they do behind a real one.
+func (c *countedConn) SyscallConn() (syscall.RawConn, error) {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return nil, fmt.Errorf("%T has no file descriptor", c.Conn)
+	}
+	return sc.SyscallConn()
+}
+
+func TestBurstLargerThanTheReadBufferIsAnsweredInOneWrite(t *testing.T) {
+	t.Parallel()
+	// 16 heartbeats in flight, as chatbench's presence run keeps them,
+	// are more than the session's 512-byte bufio.Reader holds; the read
+	// ahead below it must still show them all to handleBatch.
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := newSession(domain.User{ID: "u"}, DefaultQueueSize)
+		conn, err := websocket.Accept(s.corking(w), r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+		if err != nil {
+			t.Errorf("Accept: %v", err)
+			return
+		}
+		if s.ahead == nil {
+			t.Error("the session does not read ahead")
+		}
+		s.attach(conn, ioTimeout, slog.New(slog.DiscardHandler))
+		go s.serve(func(_ context.Context, s *session, _ websocket.MessageType, data []byte) {
+			s.enqueueReply([]byte("re:" + string(data)))
+		})
+	}))
+	counter := &writeCounter{Listener: srv.Listener}
+	srv.Listener = counter
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c := dialRaw(t, "ws"+strings.TrimPrefix(srv.URL, "http"))
+	before := counter.writes.Load()
+
+	var burst []byte
+	var want []string
+	for i := range 16 {
+		hb := fmt.Sprintf(`{"type":"heartbeat","requestId":"h%02d","payload":{"status":"online"}}`, i)
+		burst = append(burst, textFrame(hb)...)
+		want = append(want, "re:"+hb)
+	}
+	if len(burst) <= readBufferSize {
+		t.Fatalf("the burst of %d bytes fits the bufio.Reader; the test needs more", len(burst))
+	}
+	if _, err := c.conn.Write(burst); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for len(got) < len(want) {
+		got = append(got, readFrames(t, c)...)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("replies %q, want %q", got, want)
+	}
+	if n := counter.writes.Load() - before; n != 1 {
+		t.Errorf("16 replies took %d writes, want 1", n)
 	}
 }
 

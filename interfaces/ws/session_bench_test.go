@@ -143,7 +143,7 @@ func dialUpgraded(b *testing.B, addr string) net.Conn {
 // flusher's start and write, and the client's side of both.
 func BenchmarkCommandRoundTrip(b *testing.B) {
 	url := sessionServer(b, slog.New(slog.DiscardHandler), nil, nil, func(_ context.Context, s *session, _ websocket.MessageType, data []byte) {
-		s.enqueue(data)
+		s.enqueue(bytes.Clone(data)) // data is valid only during the call
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

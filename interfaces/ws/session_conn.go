@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"sync"
 
 	"github.com/coder/websocket"
 
 	"github.com/chatd/chat/interfaces/protocol"
 )
 
-// frameHandler handles one frame read from the client.
+// frameHandler handles one frame read from the client. data is valid only
+// during the call: the session reads its next message into the same
+// pooled buffer (session_read.go), so a handler copies whatever it keeps.
 type frameHandler func(ctx context.Context, s *session, typ websocket.MessageType, data []byte)
 
 // serve reads the client's frames and has them handled, one after the
@@ -27,15 +28,10 @@ type frameHandler func(ctx context.Context, s *session, typ websocket.MessageTyp
 func (s *session) serve(handle frameHandler) {
 	ctx := context.Background()
 	for {
-		typ, data, err := s.conn.Read(ctx)
+		typ, data, buf, err := s.readMessage(ctx, nil)
 		if err == nil {
-			var command sync.WaitGroup
-			command.Add(1)
-			commandWorkers.run(func() {
-				defer command.Done()
-				err = s.handleBatch(ctx, handle, typ, data)
-			})
-			command.Wait()
+			err = runBatch(ctx, s, handle, typ, data, buf)
+			buf.release()
 		}
 		if err != nil {
 			// Client closes, 1009, shutdown and broken TCP all end here;

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -59,7 +60,7 @@ func TestPanickingCommandClosesItsConnectionWith1011(t *testing.T) {
 		if string(data) == "boom" {
 			panic("a bug in a command")
 		}
-		s.enqueue(data)
+		s.enqueue(bytes.Clone(data)) // data is valid only during the call
 	})
 	c := dialSession(t, url)
 

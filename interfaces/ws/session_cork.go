@@ -22,6 +22,19 @@ type corkConn struct {
 	mu     sync.Mutex
 	corked bool
 	buf    *[]byte // from corkBufs while corked
+
+	// ahead, when the socket allows it, is where reads go
+	// (session_readahead.go). The library reads the connection it was
+	// handed, not the bufio.Reader's source, so it has to sit here.
+	ahead *readAhead
+}
+
+// Read reads through the read-ahead buffer when there is one.
+func (c *corkConn) Read(p []byte) (int, error) {
+	if c.ahead != nil {
+		return c.ahead.Read(p)
+	}
+	return c.Conn.Read(p)
 }
 
 // corkBufs holds the buffers of drains in progress, so an idle connection
@@ -132,6 +145,7 @@ func (w *corkingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, fmt.Errorf("flush before upgrade: %w", err)
 	}
 	cc := &corkConn{Conn: conn}
+	cc.ahead, _ = newReadAhead(conn)
 	reader := brw.Reader
 	if reader.Buffered() == 0 {
 		// The usual case: the client waits for the 101 before it sends.
@@ -142,6 +156,7 @@ func (w *corkingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	w.s.mu.Lock()
 	w.s.cork = cc
 	w.s.rd = reader
+	w.s.ahead = cc.ahead
 	w.s.mu.Unlock()
 	return cc, bufio.NewReadWriter(reader, bufio.NewWriterSize(cc, writeBufferSize)), nil
 }

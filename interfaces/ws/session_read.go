@@ -1,0 +1,114 @@
+package ws
+
+import (
+	"context"
+	"io"
+	"sync"
+
+	"github.com/coder/websocket"
+
+	"github.com/chatd/chat/interfaces/protocol"
+)
+
+// readBuffer holds one client message at a time. coder/websocket's
+// Conn.Read allocates a fresh slice per message (io.ReadAll, 512 bytes and
+// up), which was an eighth of chatd's CPU per heartbeat with the garbage
+// collection it caused. Sessions read into these instead.
+//
+// A session takes a buffer from readBuffers only once a message's header
+// has arrived and gives it back when the commands read with it have run,
+// so an idle connection, parked in the library's read, holds none (the
+// idle target is 20 KiB per connection): there are about as many buffers
+// as messages being handled, not as connections.
+type readBuffer struct {
+	data []byte
+}
+
+// messageBufferSize is a new buffer's capacity: a heartbeat or a send of a
+// short message fits. A longer message grows the buffer, up to the read
+// limit (protocol.MaxFrameBytes), and the grown buffer goes back to the
+// pool, which the garbage collector empties over time.
+const messageBufferSize = 1024
+
+var readBuffers = sync.Pool{New: func() any {
+	return &readBuffer{data: make([]byte, 0, messageBufferSize)}
+}}
+
+// scrubReadBuffers makes every buffer's old content unreadable before the
+// buffer is reused or pooled. Tests turn it on, so that a frame handler
+// that keeps data past its call (which the rule of frameHandler forbids)
+// reads garbage and fails, instead of passing by luck.
+var scrubReadBuffers = false
+
+func takeReadBuffer() *readBuffer {
+	return readBuffers.Get().(*readBuffer)
+}
+
+// release gives the buffer back; neither it nor any data read into it may
+// be used afterwards.
+func (b *readBuffer) release() {
+	b.scrub()
+	if cap(b.data) > protocol.MaxFrameBytes+messageBufferSize {
+		return // cannot happen under the read limit; do not pool it anyway
+	}
+	readBuffers.Put(b)
+}
+
+func (b *readBuffer) scrub() {
+	if scrubReadBuffers {
+		full := b.data[:cap(b.data)]
+		for i := range full {
+			full[i] = 0xa5
+		}
+	}
+	b.data = b.data[:0]
+}
+
+// readFrom reads the rest of a message from r (a Conn.Reader) into the
+// buffer, replacing what it held, and returns it. It reads to EOF the way
+// io.ReadAll does, so the read limit applies as before: an oversized
+// message fails here and the library closes the connection with 1009.
+func (b *readBuffer) readFrom(r io.Reader) ([]byte, error) {
+	b.scrub()
+	data := b.data
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)] // grow, keeping what is read
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		// Only the bare io.EOF ends a message, as in io.ReadAll: a
+		// wrapped one is a connection that broke in the middle of it.
+		if err == io.EOF { //nolint:errorlint // see above
+			b.data = data
+			return data, nil
+		}
+		if err != nil {
+			b.data = data
+			return nil, err
+		}
+	}
+}
+
+// readMessage waits for the client's next message and reads it into buf,
+// or, when buf is nil, into a buffer it takes once the message has
+// started; the caller then owns that buffer and must release it. On error
+// no buffer is taken.
+func (s *session) readMessage(ctx context.Context, buf *readBuffer) (websocket.MessageType, []byte, *readBuffer, error) {
+	typ, r, err := s.conn.Reader(ctx)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	taken := buf == nil
+	if taken {
+		buf = takeReadBuffer()
+	}
+	data, err := buf.readFrom(r)
+	if err != nil {
+		if taken {
+			buf.release()
+		}
+		return 0, nil, nil, err
+	}
+	return typ, data, buf, nil
+}
