@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"sync"
 	"time"
@@ -16,9 +17,8 @@ import (
 // trip, the snapshot, the commit and its WAL flush) was most of the
 // database's work; worse, a sender holds its channel's row lock until its
 // commit is flushed, so one busy channel took at most one fsync's worth of
-// messages a second. The batcher lets at most appendMaxInFlight calls run
-// at once; the sends that arrive meanwhile wait and go together in the
-// next call of chat_append_messages (migration 00009): one transaction and
+// messages a second. Each lane (appendLanes) runs one call at a time; the
+// sends that arrive meanwhile wait and go together in the next call of chat_append_messages (migration 00009): one transaction and
 // a fixed number of statements for the whole batch.
 //
 // Under light load nothing waits: a send finds a free slot and runs alone,
@@ -27,17 +27,21 @@ import (
 // free slot runs the batch, and a batch that leaves others waiting hands
 // the slot to a new goroutine for them.
 const (
-	// appendMaxInFlight bounds the concurrent send transactions. Fewer
-	// slots make larger batches, and a batch costs the database little more
-	// than one send; two keep one batch committing (waiting for its WAL
-	// flush) while the next runs. Measured with chatbench direct, 250
-	// pairs, embedded mode, 2 cores: at 3,000 sends/s offered, 4 slots
-	// made batches of 3 and saturated near 2,000/s; 2 slots stored 5,000/s
-	// at 5,000 offered (average batch 47); 1 slot hit appendMaxBatch.
-	appendMaxInFlight = 2
+	// appendLaneCount is how many send transactions run at once (see
+	// appendLanes). Fewer make larger batches, and a batch costs the
+	// database little more than one send; more than one keep a batch
+	// committing (waiting for its WAL flush) while another runs. Measured
+	// with chatbench direct (250 pairs, embedded mode, 2 cores), at
+	// saturation: 2 lanes 4,733 to 5,583 sends/s, 4 lanes 4,957 and
+	// 5,332/s but a worse p99 at 2,500/s (smaller batches, more
+	// transactions), and two slots shared by all channels (before lanes)
+	// 3,782 to 5,057/s, their batches waiting on each other's row locks.
+	// One transaction per send saturated near 1,900/s.
+	appendLaneCount = 2
 	// appendMaxBatch bounds one transaction, so a backlog cannot make one
-	// commit (and the row locks it holds) arbitrarily long. 128 sustained
-	// 5,057 sends/s where 64 reached 4,649/s.
+	// commit (and the row locks it holds) arbitrarily long. With two shared
+	// slots, 128 sustained 5,057 sends/s where 64 reached 4,649/s; 256 was
+	// no better than 128.
 	appendMaxBatch = 128
 	// appendTimeout bounds one batch. A batch serves many callers, so it
 	// must not end with one caller's context; a database that does not
@@ -76,20 +80,57 @@ type appendBatcher struct {
 	// replace it to see how sends were grouped.
 	onBatch func(n int)
 
+	// slots bounds this batcher's transactions in flight.
+	slots int
+
 	mu       sync.Mutex
 	inFlight int
 	pending  []*appendCall
 }
 
-func newAppendBatcher(pool *sql.DB, logger *slog.Logger, stored func()) *appendBatcher {
-	b := &appendBatcher{pool: pool, logger: logger, stored: stored}
-	b.sizes = prometheus.NewHistogram(prometheus.HistogramOpts{
+func newAppendBatcher(pool *sql.DB, logger *slog.Logger, stored func(), slots int, sizes prometheus.Histogram) *appendBatcher {
+	b := &appendBatcher{pool: pool, logger: logger, stored: stored, slots: slots, sizes: sizes}
+	b.onBatch = func(n int) { b.sizes.Observe(float64(n)) }
+	return b
+}
+
+func newBatchSizes() prometheus.Histogram {
+	return prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "chatd_send_batch_size",
 		Help:    "Sends stored together in one database transaction (group commit).",
 		Buckets: prometheus.ExponentialBuckets(1, 2, 8), // 1 .. 128 = appendMaxBatch
 	})
-	b.onBatch = func(n int) { b.sizes.Observe(float64(n)) }
-	return b
+}
+
+// appendLanes splits the send path into lanes by channel, each a batcher
+// with one transaction in flight. Two batches in flight at once used to
+// share channels (a direct chat's two senders, a busy group), and the
+// second then waited on the first's row locks until its commit: the two
+// slots mostly ran one after the other. Lanes never share a channel, so
+// their transactions never wait for each other, and a channel's sends
+// still go through one queue in arrival order.
+type appendLanes struct {
+	lanes []*appendBatcher
+	sizes prometheus.Histogram
+}
+
+func newAppendLanes(pool *sql.DB, logger *slog.Logger, stored func()) *appendLanes {
+	l := &appendLanes{sizes: newBatchSizes()}
+	for range appendLaneCount {
+		l.lanes = append(l.lanes, newAppendBatcher(pool, logger, stored, 1, l.sizes))
+	}
+	return l
+}
+
+// lane returns the batcher of channel's lane.
+func (l *appendLanes) lane(channel string) *appendBatcher {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(channel))
+	return l.lanes[h.Sum32()%uint32(len(l.lanes))]
+}
+
+func (l *appendLanes) append(ctx context.Context, c *appendCall) (appendOutcome, error) {
+	return l.lane(c.channel).append(ctx, c)
 }
 
 // append stores one send, alone or with others, and returns its outcome
@@ -97,7 +138,7 @@ func newAppendBatcher(pool *sql.DB, logger *slog.Logger, stored func()) *appendB
 func (b *appendBatcher) append(ctx context.Context, c *appendCall) (appendOutcome, error) {
 	c.done = make(chan appendOutcome, 1)
 	b.mu.Lock()
-	if b.inFlight < appendMaxInFlight {
+	if b.inFlight < b.slots {
 		b.inFlight++
 		batch := b.takeLocked([]*appendCall{c})
 		b.mu.Unlock()

@@ -75,7 +75,7 @@ func TestAppendBatchJudgesEachSendAsItsSender(t *testing.T) {
 		sendCall(t, b, group.ID, "g1", "sent"),
 		sendCall(t, outsider, direct.ID, "x3", "sent"),
 	}
-	outs, err := store.appends.storeMany(testContext(t), batch)
+	outs, err := store.appends.lanes[0].storeMany(testContext(t), batch)
 	if err != nil {
 		t.Fatalf("storeMany: %v", err)
 	}
@@ -118,7 +118,7 @@ func TestAppendBatchFailureFailsOnlyTheFaultySend(t *testing.T) {
 		}
 	}
 
-	if _, err := store.appends.storeMany(testContext(t), batch()); err == nil {
+	if _, err := store.appends.lanes[0].storeMany(testContext(t), batch()); err == nil {
 		t.Fatal("a batch holding a send the database refuses succeeded")
 	}
 	if msgs := storedMessages(t, db, direct.ID); len(msgs) != 0 {
@@ -129,7 +129,7 @@ func TestAppendBatchFailureFailsOnlyTheFaultySend(t *testing.T) {
 	for _, c := range calls {
 		c.done = make(chan appendOutcome, 1)
 	}
-	store.appends.store(testContext(t), calls)
+	store.appends.lanes[0].store(testContext(t), calls)
 	outs := make([]appendOutcome, len(calls))
 	for i, c := range calls {
 		outs[i] = <-c.done
@@ -155,14 +155,14 @@ func TestAppendBatcherGroupsSendsThatQueue(t *testing.T) {
 	t.Parallel()
 	db, _ := openTestDB(t)
 	store := NewChatStore(db)
-	b := store.appends
 	u := newUsers(t, db, 4)
 	group := newGroup(t, store, u...)
+	b := store.appends.lane(group.ID)
 	var sizes []int
 	b.onBatch = func(n int) { sizes = append(sizes, n) } // runs under the test's control only
 
 	b.mu.Lock()
-	b.inFlight = appendMaxInFlight // as if every slot were busy
+	b.inFlight = b.slots // as if every slot were busy
 	b.mu.Unlock()
 
 	const waiting = 10
@@ -219,8 +219,8 @@ func TestAppendBatcherGroupsSendsThatQueue(t *testing.T) {
 	b.mu.Lock()
 	slots := b.inFlight
 	b.mu.Unlock()
-	if slots != appendMaxInFlight-1 {
-		t.Fatalf("the finished batch left %d slots taken, want %d", slots, appendMaxInFlight-1)
+	if slots != b.slots-1 {
+		t.Fatalf("the finished batch left %d slots taken, want %d", slots, b.slots-1)
 	}
 }
 
@@ -256,5 +256,32 @@ func TestAppendBatcherTakesAtMostOneBatch(t *testing.T) {
 	second := b.takeLocked(nil)
 	if len(second) != 4 || second[0].clientMessageID != fmt.Sprint(appendMaxBatch-1) || b.pending != nil {
 		t.Fatalf("second batch has %d sends starting %q; %d left", len(second), second[0].clientMessageID, len(b.pending))
+	}
+}
+
+// A channel always takes the same lane, so its sends queue in one place in
+// arrival order and two lanes never lock the same channel; and the lanes
+// share the channels between them.
+func TestAppendLanesKeepAChannelOnOneLane(t *testing.T) {
+	l := newAppendLanes(nil, testLogger(), func() {})
+	used := map[*appendBatcher]int{}
+	for i := range 1000 {
+		channel := fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
+		first := l.lane(channel)
+		if l.lane(channel) != first {
+			t.Fatalf("channel %s changed lanes", channel)
+		}
+		if first.slots != 1 {
+			t.Fatalf("a lane has %d slots, want 1", first.slots)
+		}
+		used[first]++
+	}
+	if len(used) != appendLaneCount {
+		t.Fatalf("1,000 channels used %d of %d lanes", len(used), appendLaneCount)
+	}
+	for _, n := range used {
+		if n < 1000/appendLaneCount/2 {
+			t.Fatalf("lanes are unbalanced: %v", used)
+		}
 	}
 }

@@ -20,12 +20,12 @@ var _ chat.Store = (*ChatStore)(nil)
 // outbox event in the same transaction and wakes the relay after commit.
 type ChatStore struct {
 	db      *DB
-	appends *appendBatcher
+	appends *appendLanes
 }
 
 // NewChatStore returns a store over db.
 func NewChatStore(db *DB) *ChatStore {
-	return &ChatStore{db: db, appends: newAppendBatcher(db.appSQL, db.logger, db.wakeRelay)}
+	return &ChatStore{db: db, appends: newAppendLanes(db.appSQL, db.logger, db.wakeRelay)}
 }
 
 // BatchSizes is the histogram of sends per transaction of the send path,
