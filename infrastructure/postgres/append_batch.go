@@ -18,8 +18,9 @@ import (
 // database's work; worse, a sender holds its channel's row lock until its
 // commit is flushed, so one busy channel took at most one fsync's worth of
 // messages a second. Each lane (appendLanes) runs one call at a time; the
-// sends that arrive meanwhile wait and go together in the next call of chat_append_messages (migration 00009): one transaction and
-// a fixed number of statements for the whole batch.
+// sends that arrive meanwhile wait and go together in the next call of
+// chat_append_messages (migration 00009): one transaction and a fixed
+// number of statements for the whole batch.
 //
 // Under light load nothing waits: a send finds a free slot and runs alone,
 // as before, so batching adds no latency; it appears only when sends queue
@@ -32,7 +33,7 @@ const (
 	// database little more than one send; more than one keep a batch
 	// committing (waiting for its WAL flush) while another runs. Measured
 	// with chatbench direct (250 pairs, embedded mode, 2 cores), at
-	// saturation: 2 lanes 4,733 to 5,583 sends/s, 4 lanes 4,957 and
+	// saturation: 2 lanes 4,733 to 5,952 sends/s, 4 lanes 4,957 and
 	// 5,332/s but a worse p99 at 2,500/s (smaller batches, more
 	// transactions), and two slots shared by all channels (before lanes)
 	// 3,782 to 5,057/s, their batches waiting on each other's row locks.
