@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: run test test-short build fmt vet lint generate check-generated clean bench cluster
+.PHONY: run test build fmt vet lint binaries generate check-generated clean bench cluster
 
 ## run: start chatd on its embedded defaults (local PostgreSQL under .data/)
 run:
@@ -28,8 +28,11 @@ build:
 bench:
 	@scripts/bench.sh
 
-## lint: formatting and vet, as CI checks them
-lint: fmt vet
+## lint: formatting, vet and no tracked binaries, as CI checks them
+lint: fmt vet binaries
+
+binaries:
+	@scripts/check-binaries.sh
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
