@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/chatd/chat/domain"
+	"github.com/chatd/chat/retry"
 )
 
 // sweeperLockID keys the advisory lock that lets one sweeper at a time act
@@ -55,7 +56,7 @@ func NewPresenceSweeper(db *DB, grace, interval time.Duration, onSwept func(n in
 func (s *PresenceSweeper) Run(ctx context.Context) error {
 	ticker := time.NewTicker(s.interval)
 	defer ticker.Stop()
-	failing := false
+	edge := retry.NewEdge(s.logger, slog.LevelError, "presence sweep")
 	for {
 		select {
 		case <-ctx.Done():
@@ -66,17 +67,11 @@ func (s *PresenceSweeper) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		switch {
-		case err != nil:
-			if !failing {
-				s.logger.ErrorContext(ctx, "presence sweep failed; retrying", slog.Any("error", err))
-			}
-			failing = true
+		if err != nil {
+			edge.Fail(ctx, err)
 			continue
-		case failing:
-			s.logger.InfoContext(ctx, "presence sweep recovered")
-			failing = false
 		}
+		edge.OK(ctx)
 		if n > 0 {
 			s.logger.InfoContext(ctx, "marked the users of dead nodes offline", slog.Int("users", n))
 		}
