@@ -18,8 +18,9 @@ func TestAppendMessageOutboxEventIsTheStoredMessage(t *testing.T) {
 	ch := newDirect(t, store, users[0], users[1])
 	send(t, store, users[1], ch.ID, "first")
 
-	stored, dup, err := store.AppendMessage(testContext(t), users[0], domain.Message{
-		ChannelID: ch.ID, ClientMessageID: "evt-1", Body: "quote \" and \\ and ünïcode"}, "s-origin")
+	stored, dup, err := store.AppendMessage(testContext(t), domain.Actor{UserID: users[0], SessionID: "s-origin"}, domain.Message{
+		ChannelID: ch.ID, ClientMessageID: "evt-1", Body: "quote \" and \\ and ünïcode"})
+
 	if err != nil || dup {
 		t.Fatalf("AppendMessage: dup=%v err=%v", dup, err)
 	}

@@ -85,7 +85,7 @@ func createChannel(t *testing.T, store *ChatStore, spec domain.NewChannelSpec) d
 	if err != nil {
 		t.Fatalf("Members: %v", err)
 	}
-	ch, _, err := store.CreateChannel(testContext(t), spec.CreatorID, spec, members, "s-test")
+	ch, _, err := store.CreateChannel(testContext(t), domain.Actor{UserID: spec.CreatorID, SessionID: "s-test"}, spec, members)
 	if err != nil {
 		t.Fatalf("CreateChannel: %v", err)
 	}
@@ -94,9 +94,10 @@ func createChannel(t *testing.T, store *ChatStore, spec domain.NewChannelSpec) d
 
 func send(t *testing.T, store *ChatStore, sender, channelID, body string) domain.Message {
 	t.Helper()
-	msg, _, err := store.AppendMessage(testContext(t), sender, domain.Message{
+	msg, _, err := store.AppendMessage(testContext(t), domain.Actor{UserID: sender, SessionID: "s-test"}, domain.Message{
 		ChannelID: channelID, SenderID: sender, ClientMessageID: randomID("c-"), Body: body, Status: domain.MessageSent,
-	}, "s-test")
+	})
+
 	if err != nil {
 		t.Fatalf("AppendMessage: %v", err)
 	}

@@ -121,7 +121,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // registered session. On failure it has answered the request.
 func (g *Gateway) upgrade(w http.ResponseWriter, r *http.Request, s *session) ([]domain.Channel, bool) {
 	ctx := r.Context()
-	channels, err := g.chat.Channels(ctx, s.user.ID)
+	channels, err := g.chat.Channels(ctx, s.actor())
 	if err != nil {
 		writeHTTPError(ctx, w, g.log, fmt.Errorf("connect %s: %w", s.user.ID, err))
 		return nil, false

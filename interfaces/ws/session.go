@@ -89,6 +89,11 @@ func newSession(user domain.User, queueSize int) *session {
 // minQueueCap is the first capacity a queue grows to.
 const minQueueCap = 8
 
+// actor is who this session's commands act as.
+func (s *session) actor() domain.Actor {
+	return domain.Actor{UserID: s.user.ID, SessionID: s.id}
+}
+
 // enqueue queues a frame without waiting and reports false when the queue
 // is full. Full means queueBound frames wait beyond the one frame being
 // written; a batch the flusher has taken counts, but for that one frame,
