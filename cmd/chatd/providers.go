@@ -15,11 +15,12 @@ import (
 	"github.com/chatd/chat/infrastructure/auth"
 	"github.com/chatd/chat/infrastructure/cluster"
 	"github.com/chatd/chat/infrastructure/config"
+	"github.com/chatd/chat/infrastructure/ids"
 	"github.com/chatd/chat/infrastructure/kafka"
 	"github.com/chatd/chat/infrastructure/postgres"
 	"github.com/chatd/chat/infrastructure/ratelimit"
-	"github.com/chatd/chat/infrastructure/system"
 	"github.com/chatd/chat/infrastructure/telemetry"
+	"github.com/chatd/chat/infrastructure/wallclock"
 	"github.com/chatd/chat/interfaces/httpapi"
 	"github.com/chatd/chat/interfaces/origin"
 	"github.com/chatd/chat/interfaces/peerapi"
@@ -49,8 +50,8 @@ var infrastructureSet = wire.NewSet(
 	provideLimiter,
 	provideJWT,
 	telemetry.NewRegistry,
-	wire.Struct(new(system.Clock)),
-	wire.Struct(new(system.UUIDs)),
+	wire.Struct(new(wallclock.Clock)),
+	wire.Struct(new(ids.UUIDs)),
 )
 
 // applicationSet provides the use cases.
@@ -82,8 +83,8 @@ var providerSet = wire.NewSet(
 	wire.Bind(new(chat.SendLimiter), new(*ratelimit.PerUser)),
 	wire.Bind(new(identity.UserStore), new(*postgres.UserStore)),
 	wire.Bind(new(identity.Tokens), new(*auth.JWT)),
-	wire.Bind(new(identity.IDGenerator), new(system.UUIDs)),
-	wire.Bind(new(identity.Clock), new(system.Clock)),
+	wire.Bind(new(identity.IDGenerator), new(ids.UUIDs)),
+	wire.Bind(new(identity.Clock), new(wallclock.Clock)),
 	wire.Bind(new(ws.ChatService), new(*chat.Service)),
 	wire.Bind(new(ws.Authenticator), new(*identity.Service)),
 )

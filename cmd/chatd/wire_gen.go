@@ -12,9 +12,10 @@ import (
 	"github.com/chatd/chat/application/chat"
 	"github.com/chatd/chat/application/identity"
 	"github.com/chatd/chat/infrastructure/config"
+	"github.com/chatd/chat/infrastructure/ids"
 	"github.com/chatd/chat/infrastructure/postgres"
-	"github.com/chatd/chat/infrastructure/system"
 	"github.com/chatd/chat/infrastructure/telemetry"
+	"github.com/chatd/chat/infrastructure/wallclock"
 	"github.com/chatd/chat/interfaces/ws"
 	"log/slog"
 )
@@ -30,8 +31,8 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	}
 	userStore := postgres.NewUserStore(db)
 	jwt := provideJWT(cfg)
-	uuiDs := system.UUIDs{}
-	clock := system.Clock{}
+	uuiDs := ids.UUIDs{}
+	clock := wallclock.Clock{}
 	service := identity.NewService(userStore, jwt, uuiDs, clock)
 	adminStore := postgres.NewAdminStore(db)
 	membership, cleanup2, err := provideMembership(ctx, cfg, logger)

@@ -81,16 +81,15 @@ type appendBatcher struct {
 	// replace it to see how sends were grouped.
 	onBatch func(n int)
 
-	// slots bounds this batcher's transactions in flight.
-	slots int
-
-	mu       sync.Mutex
-	inFlight int
-	pending  []*appendCall
+	mu sync.Mutex
+	// busy is true while this batcher's one transaction is in flight;
+	// sends that arrive meanwhile wait in pending for the next one.
+	busy    bool
+	pending []*appendCall
 }
 
-func newAppendBatcher(pool *sql.DB, logger *slog.Logger, stored func(), slots int, sizes prometheus.Histogram) *appendBatcher {
-	b := &appendBatcher{pool: pool, logger: logger, stored: stored, slots: slots, sizes: sizes}
+func newAppendBatcher(pool *sql.DB, logger *slog.Logger, stored func(), sizes prometheus.Histogram) *appendBatcher {
+	b := &appendBatcher{pool: pool, logger: logger, stored: stored, sizes: sizes}
 	b.onBatch = func(n int) { b.sizes.Observe(float64(n)) }
 	return b
 }
@@ -118,7 +117,7 @@ type appendLanes struct {
 func newAppendLanes(pool *sql.DB, logger *slog.Logger, stored func()) *appendLanes {
 	l := &appendLanes{sizes: newBatchSizes()}
 	for range appendLaneCount {
-		l.lanes = append(l.lanes, newAppendBatcher(pool, logger, stored, 1, l.sizes))
+		l.lanes = append(l.lanes, newAppendBatcher(pool, logger, stored, l.sizes))
 	}
 	return l
 }
@@ -139,8 +138,8 @@ func (l *appendLanes) append(ctx context.Context, c *appendCall) (appendOutcome,
 func (b *appendBatcher) append(ctx context.Context, c *appendCall) (appendOutcome, error) {
 	c.done = make(chan appendOutcome, 1)
 	b.mu.Lock()
-	if b.inFlight < b.slots {
-		b.inFlight++
+	if !b.busy {
+		b.busy = true
 		batch := b.takeLocked([]*appendCall{c})
 		b.mu.Unlock()
 		b.run(context.WithoutCancel(ctx), batch)
@@ -171,13 +170,13 @@ func (b *appendBatcher) takeLocked(batch []*appendCall) []*appendCall {
 	return batch
 }
 
-// run stores batch, then hands its slot on to the sends that queued
-// meanwhile, or gives it back.
+// run stores batch, then runs the sends that queued meanwhile as the next
+// batch, or marks the batcher idle.
 func (b *appendBatcher) run(ctx context.Context, batch []*appendCall) {
 	b.store(ctx, batch)
 	b.mu.Lock()
 	if len(b.pending) == 0 {
-		b.inFlight--
+		b.busy = false
 		b.mu.Unlock()
 		return
 	}
