@@ -1,4 +1,4 @@
-package httpapi
+package protocol_test
 
 import (
 	"slices"
