@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/chatd/chat/interfaces/protocol"
 )
 
 // guidePath is the human guide to the protocol. The AsyncAPI tests hold
@@ -17,15 +19,17 @@ import (
 const guidePath = "../../docs/protocol.md"
 
 // guideTable is one Markdown table of the guide: the first cell of its
-// header row (lower case) and the first cell of each body row, with the
-// cell under "action" when the header has one.
+// header row (lower case) and its body rows.
 type guideTable struct {
 	key  string
 	rows []guideRow
 }
 
+// guideRow is one body row: its first cell, and every cell by the lower
+// case text of its column's header.
 type guideRow struct {
-	first, action string
+	first string
+	cells map[string]string
 }
 
 // guideTables reads every pipe table of a Markdown text outside fenced
@@ -35,7 +39,7 @@ type guideRow struct {
 func guideTables(text string) []guideTable {
 	var tables []guideTable
 	var cur *guideTable
-	action := -1
+	var header []string
 	fenced := false
 	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
@@ -51,14 +55,19 @@ func guideTables(text string) []guideTable {
 		cells := splitRow(line)
 		switch {
 		case cur == nil:
-			tables = append(tables, guideTable{key: strings.ToLower(cells[0])})
+			header = make([]string, len(cells))
+			for i, c := range cells {
+				header[i] = strings.ToLower(c)
+			}
+			tables = append(tables, guideTable{key: header[0]})
 			cur = &tables[len(tables)-1]
-			action = slices.Index(cells, "action")
 		case isDelimiterRow(cells):
 		default:
-			row := guideRow{first: cells[0]}
-			if action >= 0 && action < len(cells) {
-				row.action = cells[action]
+			row := guideRow{first: cells[0], cells: map[string]string{}}
+			for i, c := range cells {
+				if i < len(header) {
+					row.cells[header[i]] = c
+				}
 			}
 			cur.rows = append(cur.rows, row)
 		}
@@ -148,6 +157,17 @@ func TestGuideMatchesAsyncAPI(t *testing.T) {
 		if diff := cmp.Diff(inDoc, inGuide); diff != "" {
 			t.Errorf("ErrorCode in api/asyncapi.yaml (-) and the error code table of %s (+):\n%s", guidePath, diff)
 		}
+		// The HTTP status column is the one table in interfaces/protocol.
+		guideColumn(t, tables, "error code", func(r guideRow) (string, error) {
+			code, err := codeSpan(r.first)
+			if err != nil {
+				return "", err
+			}
+			if got, want := r.cells["http status"], strconv.Itoa(protocol.HTTPStatus(code)); got != want {
+				return "", fmt.Errorf("%s: HTTP status %q, the code maps it to %s", code, got, want)
+			}
+			return code, nil
+		})
 	})
 
 	t.Run("close codes", func(t *testing.T) {
@@ -160,7 +180,7 @@ func TestGuideMatchesAsyncAPI(t *testing.T) {
 			if err != nil {
 				return closeCode{}, fmt.Errorf("close code %q is not a number", r.first)
 			}
-			return closeCode{n, r.action}, nil
+			return closeCode{n, r.cells["action"]}, nil
 		})
 		var inDoc []closeCode
 		for _, c := range doc.root["x-close-codes"].([]any) {
@@ -207,11 +227,15 @@ func TestGuideTables(t *testing.T) {
 	if diff := cmp.Diff([]string{"frame type", "close code", "other"}, keys); diff != "" {
 		t.Fatalf("tables (-want +got):\n%s", diff)
 	}
-	want := []guideRow{{first: "`ready`"}, {first: "`a` and `b`"}}
+	want := []guideRow{
+		{first: "`ready`", cells: map[string]string{"frame type": "`ready`", "payload": "{}"}},
+		{first: "`a` and `b`", cells: map[string]string{"frame type": "`a` and `b`", "payload": "{}"}},
+	}
 	if diff := cmp.Diff(want, tables[0].rows, cmp.AllowUnexported(guideRow{})); diff != "" {
 		t.Errorf("frame type rows (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]guideRow{{first: "4001", action: "stop"}}, tables[1].rows, cmp.AllowUnexported(guideRow{})); diff != "" {
+	want = []guideRow{{first: "4001", cells: map[string]string{"close code": "4001", "name": "unauthorized", "action": "stop"}}}
+	if diff := cmp.Diff(want, tables[1].rows, cmp.AllowUnexported(guideRow{})); diff != "" {
 		t.Errorf("close code rows (-want +got):\n%s", diff)
 	}
 	if got, err := codeSpan("`ready`"); err != nil || got != "ready" {
