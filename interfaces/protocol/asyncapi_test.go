@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -217,11 +218,7 @@ func (d asyncDoc) messagesByType() map[string]map[string]any {
 
 func TestAsyncAPIFrameTypes(t *testing.T) {
 	doc := loadAsyncAPI(t)
-	var inCode []string
-	for _, v := range protocolConsts(t, "Type") {
-		inCode = append(inCode, v)
-	}
-	slices.Sort(inCode)
+	inCode := slices.Sorted(maps.Values(protocolConsts(t, "Type")))
 	msgs := doc.messagesByType()
 	inDoc := slices.Sorted(func(yield func(string) bool) {
 		for typ := range msgs {

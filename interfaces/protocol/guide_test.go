@@ -171,10 +171,6 @@ func TestGuideMatchesAsyncAPI(t *testing.T) {
 	})
 
 	t.Run("close codes", func(t *testing.T) {
-		type closeCode struct {
-			Code   int
-			Action string
-		}
 		inGuide := guideColumn(t, tables, "close code", func(r guideRow) (closeCode, error) {
 			n, err := strconv.Atoi(r.first)
 			if err != nil {
@@ -182,15 +178,8 @@ func TestGuideMatchesAsyncAPI(t *testing.T) {
 			}
 			return closeCode{n, r.cells["action"]}, nil
 		})
-		var inDoc []closeCode
-		for _, c := range doc.root["x-close-codes"].([]any) {
-			c := c.(map[string]any)
-			inDoc = append(inDoc, closeCode{int(c["code"].(float64)), c["action"].(string)})
-		}
-		byCode := func(a, b closeCode) int { return a.Code - b.Code }
-		slices.SortFunc(inGuide, byCode)
-		slices.SortFunc(inDoc, byCode)
-		if diff := cmp.Diff(inDoc, inGuide); diff != "" {
+		sortByCode(inGuide)
+		if diff := cmp.Diff(doc.closeCodes(), inGuide); diff != "" {
 			t.Errorf("x-close-codes in api/asyncapi.yaml (-) and the close code table of %s (+):\n%s", guidePath, diff)
 		}
 	})
