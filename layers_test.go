@@ -48,7 +48,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		from := layerOf(pkg)
 		rules, ok := allowed[from]
 		if !ok {
-			t.Errorf("package %s is in no known layer; add the layer to ARCHITECTURE.md and this test", pkg)
+			t.Errorf("package %s is in no known layer; add the layer to docs/architecture.md and this test", pkg)
 			continue
 		}
 		checked++

@@ -17,7 +17,7 @@ const (
 // that keep unsent messages in the same model.
 type MessageStatus string
 
-// The message states of the product design.
+// The message states of the product design (docs/architecture.md).
 const (
 	MessageDraft  MessageStatus = "draft"
 	MessageSent   MessageStatus = "sent"

@@ -19,7 +19,8 @@ const sweeperLockID int64 = 0x63686174_73776570 // "chatswep"
 // sweepBatch bounds the users one sweep transaction marks offline.
 const sweepBatch = 500
 
-// PresenceSweeper is the crash cleanup of presence (the seed's fallback):
+// PresenceSweeper is the crash cleanup of presence (the cleanup fallback of
+// product design §3 in docs/architecture.md):
 // it marks offline, and announces, the users still online under a node
 // that has not beaten for longer than the grace period, or under a node
 // with no row at all. Users that came back on another node carry that

@@ -18,7 +18,7 @@ const maxBodyBytes = 64 << 10
 
 // ErrorBody is the JSON shape of every REST error.
 type ErrorBody struct {
-	// Code is one of the protocol's error codes (PROTOCOL.md section 2).
+	// Code is one of the protocol's error codes (docs/protocol.md, error codes).
 	Code    string `json:"code" enums:"bad_request,validation_failed,unauthorized,forbidden,not_found,channel_full,rate_limited,unavailable,conflict,internal" example:"validation_failed"`
 	Message string `json:"message" example:"name must be 1 to 100 characters and not blank"`
 } // @name ErrorBody

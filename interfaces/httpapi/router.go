@@ -78,7 +78,7 @@ func NewRouter(d Deps) http.Handler {
 		writeError(w, r, d.Logger, domain.Errorf(domain.KindNotFound, "no endpoint %s %s", r.Method, r.URL.Path))
 	})
 	// A wrong method is a bad_request too: the protocol's status table
-	// (PROTOCOL.md section 4) has no 405, and every error stays JSON.
+	// (docs/protocol.md, REST overview) has no 405, and every error stays JSON.
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, d.Logger, domain.Errorf(domain.KindBadRequest, "method %s is not allowed on %s", r.Method, r.URL.Path))
 	})

@@ -1,8 +1,9 @@
-package httpapi
+package protocol_test
 
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -175,7 +176,7 @@ func checkDecoderRequires(t *testing.T, d asyncDoc, typ string, schema map[strin
 		t.Fatalf("payload of the required fields %v is refused: %v", required, err)
 	}
 	for _, name := range required {
-		without := maps(payload)
+		without := maps.Clone(payload)
 		delete(without, name)
 		if err := decode(without); err == nil || !strings.Contains(err.Error(), "payload."+name+" is required") {
 			t.Errorf("without required %s: %v, want it reported missing", name, err)
@@ -185,13 +186,13 @@ func checkDecoderRequires(t *testing.T, d asyncDoc, typ string, schema map[strin
 		if slices.Contains(required, name) {
 			continue
 		}
-		with := maps(payload)
+		with := maps.Clone(payload)
 		with[name] = sample(d, d.resolve(p))
 		if err := decode(with); err != nil {
 			t.Errorf("optional %s refused: %v", name, err)
 		}
 	}
-	extra := maps(payload)
+	extra := maps.Clone(payload)
 	extra["notInTheSchema"] = 1
 	if err := decode(extra); err == nil {
 		t.Errorf("a field outside the schema was accepted")
@@ -214,12 +215,4 @@ func sample(d asyncDoc, schema map[string]any) any {
 		return []any{sample(d, d.get(schema, "items"))}
 	}
 	panic(fmt.Sprintf("no sample for schema %v", schema))
-}
-
-func maps(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }

@@ -1,10 +1,11 @@
-package httpapi
+package protocol_test
 
 import (
 	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,7 +21,10 @@ import (
 
 // The AsyncAPI document is written by hand, so these tests hold it to the
 // code: every frame type, payload field, error code, close code and limit
-// of interfaces/protocol must be in api/asyncapi.yaml, and nothing else.
+// of this package must be in api/asyncapi.yaml, and nothing else. They
+// live here, not with the REST API, because what they test is this
+// package's frames; they read its source (protocolConsts) from the
+// package directory, which is the working directory of its tests.
 
 const asyncAPIPath = "../../api/asyncapi.yaml"
 
@@ -63,6 +67,14 @@ type asyncDoc struct {
 func loadAsyncAPI(t *testing.T) asyncDoc {
 	t.Helper()
 	return loadYAML(t, asyncAPIPath)
+}
+
+// openAPIPath is the REST document, whose error body lists the same codes.
+const openAPIPath = "../../api/openapi.yaml"
+
+func loadOpenAPI(t *testing.T) asyncDoc {
+	t.Helper()
+	return loadYAML(t, openAPIPath)
 }
 
 // loadYAML parses a YAML document of the repository.
@@ -143,7 +155,7 @@ func strs(v any) []string {
 // a constant added there is seen here without anyone listing it.
 func protocolConsts(t *testing.T, prefix string) map[string]string {
 	t.Helper()
-	files, err := filepath.Glob("../protocol/*.go")
+	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,11 +218,7 @@ func (d asyncDoc) messagesByType() map[string]map[string]any {
 
 func TestAsyncAPIFrameTypes(t *testing.T) {
 	doc := loadAsyncAPI(t)
-	var inCode []string
-	for _, v := range protocolConsts(t, "Type") {
-		inCode = append(inCode, v)
-	}
-	slices.Sort(inCode)
+	inCode := slices.Sorted(maps.Values(protocolConsts(t, "Type")))
 	msgs := doc.messagesByType()
 	inDoc := slices.Sorted(func(yield func(string) bool) {
 		for typ := range msgs {
