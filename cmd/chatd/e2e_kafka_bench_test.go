@@ -58,7 +58,7 @@ func benchOutboxPath(b *testing.B, mode string) {
 	defer cancel()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	dbURL := pgtest.NewDatabase(b)
-	db, err := postgres.Open(ctx, dbURL, logger)
+	db, err := postgres.Open(ctx, postgres.Config{URL: dbURL, ActorKey: postgres.ActorKey("bench secret of the outbox path")}, logger)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -89,8 +89,20 @@ var providerSet = wire.NewSet(
 	wire.Bind(new(ws.Authenticator), new(*identity.Service)),
 )
 
+// dbConfig is how this node reaches and proves itself to the database. The
+// actor key comes from the JWT secret, which every node of a deployment
+// shares (see postgres.ActorKey).
+func dbConfig(cfg config.Config) postgres.Config {
+	return postgres.Config{
+		URL:            cfg.DatabaseURL,
+		ActorKey:       postgres.ActorKey(cfg.JWTSecret),
+		AppPassword:    cfg.DBAppPassword,
+		SystemPassword: cfg.DBSystemPassword,
+	}
+}
+
 func provideDB(ctx context.Context, cfg config.Config, logger *slog.Logger) (*postgres.DB, func(), error) {
-	db, err := postgres.Open(ctx, cfg.DatabaseURL, logger)
+	db, err := postgres.Open(ctx, dbConfig(cfg), logger)
 	if err != nil {
 		return nil, nil, err
 	}

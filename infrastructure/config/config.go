@@ -16,15 +16,18 @@ import (
 
 // Config is every setting of one chatd process.
 type Config struct {
-	HTTPAddr       string
-	AdminToken     string
-	JWTSecret      string
-	DatabaseURL    string // empty: embedded local PostgreSQL
-	DataDir        string // where the embedded PostgreSQL lives
-	NodeID         string
-	SendRate       float64
-	SendBurst      int
-	AllowedOrigins []string
+	HTTPAddr    string
+	AdminToken  string
+	JWTSecret   string
+	DatabaseURL string // empty: embedded local PostgreSQL
+	// DBAppPassword and DBSystemPassword are the login passwords of the
+	// runtime roles chat_app and chat_system (empty: none is sent).
+	DBAppPassword, DBSystemPassword string
+	DataDir                         string // where the embedded PostgreSQL lives
+	NodeID                          string
+	SendRate                        float64
+	SendBurst                       int
+	AllowedOrigins                  []string
 
 	HeartbeatInterval time.Duration
 	PresenceTimeout   time.Duration
@@ -54,6 +57,8 @@ func Load(getenv func(string) string) (Config, error) {
 		AdminToken:        getenv("CHAT_ADMIN_TOKEN"),
 		JWTSecret:         getenv("CHAT_JWT_SECRET"),
 		DatabaseURL:       getenv("DATABASE_URL"),
+		DBAppPassword:     getenv("CHAT_DB_APP_PASSWORD"),
+		DBSystemPassword:  getenv("CHAT_DB_SYSTEM_PASSWORD"),
 		DataDir:           orDefault(getenv("CHAT_DATA_DIR"), ".data"),
 		NodeID:            getenv("CHAT_NODE_ID"),
 		HeartbeatInterval: 10 * time.Second,

@@ -53,7 +53,9 @@ const (
 // appendCall is one send waiting for its batch.
 type appendCall struct {
 	actor, channel, clientMessageID, body, status string
-	event                                         []byte
+	// proof proves actor to chat_append_messages (see actorProof); origin
+	// is the session that sent, written into the message's event.
+	proof, origin string
 	// done receives the outcome exactly once; buffered, so a batch never
 	// waits for a caller that stopped waiting.
 	done chan appendOutcome
@@ -224,15 +226,15 @@ func (b *appendBatcher) store(ctx context.Context, batch []*appendCall) {
 // its own transaction, and returns the outcome of each send in order.
 func (b *appendBatcher) storeMany(ctx context.Context, batch []*appendCall) ([]appendOutcome, error) {
 	n := len(batch)
-	actors, channels, clientIDs := make([]string, n), make([]string, n), make([]string, n)
-	bodies, statuses, events := make([]string, n), make([]string, n), make([]string, n)
+	actors, proofs, channels, clientIDs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	bodies, statuses, origins := make([]string, n), make([]string, n), make([]string, n)
 	for i, c := range batch {
-		actors[i], channels[i], clientIDs[i] = c.actor, c.channel, c.clientMessageID
-		bodies[i], statuses[i], events[i] = c.body, c.status, string(c.event)
+		actors[i], proofs[i], channels[i], clientIDs[i] = c.actor, c.proof, c.channel, c.clientMessageID
+		bodies[i], statuses[i], origins[i] = c.body, c.status, c.origin
 	}
 	rows, err := b.pool.QueryContext(ctx,
-		"SELECT * FROM chat_append_messages($1::text[], $2::text[]::uuid[], $3::text[], $4::text[], $5::text[], $6::text[]::jsonb[])",
-		actors, channels, clientIDs, bodies, statuses, events)
+		"SELECT * FROM chat_append_messages($1::text[], $2::text[], $3::text[]::uuid[], $4::text[], $5::text[], $6::text[], $7::text[])",
+		actors, proofs, channels, clientIDs, bodies, statuses, origins)
 	if err != nil {
 		return nil, fmt.Errorf("append %d messages: %w", n, err)
 	}

@@ -10,18 +10,13 @@ import (
 	"testing"
 
 	"github.com/chatd/chat/domain"
-	"github.com/chatd/chat/infrastructure/eventcodec"
 )
 
 // sendCall is what AppendMessage hands the batcher for one send.
 func sendCall(t *testing.T, actor, channel, clientID, status string) *appendCall {
 	t.Helper()
-	msg := domain.Message{ChannelID: channel, SenderID: actor, ClientMessageID: clientID, Body: "body " + clientID, Status: domain.MessageStatus(status)}
-	event, err := eventcodec.EncodeEvent(domain.Event{Type: domain.EventMessageCreated, ChannelID: channel, Message: &msg, OriginSession: "s"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &appendCall{actor: actor, channel: channel, clientMessageID: clientID, body: msg.Body, status: status, event: event}
+	return &appendCall{actor: actor, proof: actorProof(testActorKey, actor), channel: channel, clientMessageID: clientID,
+		body: "body " + clientID, status: status, origin: "s"}
 }
 
 // storedMessages lists a channel's messages as "sender/clientID#seq".

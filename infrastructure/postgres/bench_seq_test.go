@@ -26,7 +26,7 @@ func benchStore(b *testing.B) (*DB, *ChatStore) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	db, err := Open(ctx, pgtest.NewDatabase(b), testLogger())
+	db, err := Open(ctx, Config{URL: pgtest.NewDatabase(b), ActorKey: testActorKey}, testLogger())
 	if err != nil {
 		b.Fatalf("Open: %v", err)
 	}

@@ -73,14 +73,14 @@ func (s *ChatStore) CreateChannel(ctx context.Context, actor domain.Actor, spec 
 			readded := strings.Fields(res.Readded)
 			for _, userID := range readded {
 				event := domain.Event{Type: domain.EventMemberJoined, ChannelID: ch.ID, Channel: &ch, UserID: userID, OriginSession: actor.SessionID}
-				if err := writeOutbox(tx, actor.UserID, event); err != nil {
+				if err := recordEvent(tx, event); err != nil {
 					return false, err
 				}
 			}
 			return len(readded) > 0, nil
 		}
 		event := domain.Event{Type: domain.EventChannelCreated, ChannelID: ch.ID, Channel: &ch, OriginSession: actor.SessionID}
-		return true, writeOutbox(tx, actor.UserID, event)
+		return true, recordEvent(tx, event)
 	})
 	if err != nil {
 		return domain.Channel{}, false, classify("create channel", err)

@@ -48,7 +48,7 @@ func (s *ChatStore) Join(ctx context.Context, actor domain.Actor, channelID stri
 			return false, nil
 		}
 		event := domain.Event{Type: domain.EventMemberJoined, ChannelID: id, Channel: &ch, UserID: actor.UserID, OriginSession: actor.SessionID}
-		return true, writeOutbox(tx, actor.UserID, event)
+		return true, recordEvent(tx, event)
 	})
 	if err != nil {
 		return domain.Channel{}, false, classify("join channel", err)
@@ -113,7 +113,7 @@ func (s *ChatStore) Leave(ctx context.Context, actor domain.Actor, channelID str
 			return false, domain.ErrNotMember
 		}
 		event := domain.Event{Type: domain.EventMemberLeft, ChannelID: id, UserID: actor.UserID, OriginSession: actor.SessionID}
-		return true, writeOutbox(tx, actor.UserID, event)
+		return true, recordEvent(tx, event)
 	})
 	if err != nil {
 		return classify("leave channel", err)

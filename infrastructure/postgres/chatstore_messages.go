@@ -8,7 +8,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/chatd/chat/domain"
-	"github.com/chatd/chat/infrastructure/eventcodec"
 )
 
 // AppendMessage stores msg as the actor's user with the channel's next seq.
@@ -38,15 +37,11 @@ func (s *ChatStore) AppendMessage(ctx context.Context, actor domain.Actor, msg d
 		status = domain.MessageSent
 	}
 	stored := domain.Message{ChannelID: id, SenderID: actor.UserID, ClientMessageID: msg.ClientMessageID, Body: msg.Body, Status: status}
-	// The event as the relay will read it, but for what only the database
-	// knows (id, seq, created_at), which chat_append_messages fills in.
-	event, err := eventcodec.EncodeEvent(domain.Event{Type: domain.EventMessageCreated, ChannelID: id, Message: &stored, OriginSession: actor.SessionID})
-	if err != nil {
-		return domain.Message{}, false, err
-	}
+	// chat_append_messages writes the message_created event itself, from
+	// the row it stored.
 	out, err := s.appends.append(ctx, &appendCall{
-		actor: actor.UserID, channel: id, clientMessageID: msg.ClientMessageID,
-		body: msg.Body, status: string(status), event: event,
+		actor: actor.UserID, proof: actorProof(s.db.actorKey, actor.UserID), channel: id,
+		clientMessageID: msg.ClientMessageID, body: msg.Body, status: string(status), origin: actor.SessionID,
 	})
 	if err != nil {
 		return domain.Message{}, false, classify("append message", err)

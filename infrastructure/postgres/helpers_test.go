@@ -33,13 +33,16 @@ func testLogger() *slog.Logger {
 func openTestDB(t *testing.T) (*DB, string) {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
-	db, err := Open(testContext(t), url, testLogger())
+	db, err := Open(testContext(t), Config{URL: url, ActorKey: testActorKey}, testLogger())
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db, url
 }
+
+// testActorKey is the actor key of every test database.
+var testActorKey = ActorKey("the test suite's secret")
 
 func randomID(prefix string) string {
 	b := make([]byte, 6)

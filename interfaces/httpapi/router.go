@@ -35,6 +35,7 @@ const InternalPath = "/internal/v1/events"
 func NewRouter(d Deps) http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
+	r.Use(refuseNUL(d.Logger))
 	r.Use(cors(d.Origins))
 
 	health := healthHandlers{checks: d.Checks, logger: d.Logger}
