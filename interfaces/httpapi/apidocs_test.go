@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -103,6 +104,10 @@ func TestSwaggerUI(t *testing.T) {
 		if rec := call(h, "GET", path, "", "", nil); rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != "/swagger/index.html" {
 			t.Errorf("%s: %d %v", path, rec.Code, rec.Header())
 		}
+	}
+	// The UI bundle's default document URL serves the OpenAPI document too.
+	if rec := call(h, "GET", "/swagger/doc.json", "", "", nil); rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), openAPIJSON) {
+		t.Errorf("/swagger/doc.json: %d %.100s", rec.Code, rec.Body)
 	}
 }
 
