@@ -12,6 +12,7 @@ import (
 	"github.com/chatd/chat/domain"
 	"github.com/chatd/chat/interfaces/origin"
 	"github.com/chatd/chat/interfaces/protocol"
+	"github.com/chatd/chat/interfaces/wsconn"
 )
 
 var errOriginRefused = domain.Errorf(domain.KindForbidden, "origin not allowed")
@@ -126,17 +127,17 @@ func (g *Gateway) upgrade(w http.ResponseWriter, r *http.Request, s *session) ([
 		writeHTTPError(ctx, w, g.log, fmt.Errorf("connect %s: %w", s.user.ID, err))
 		return nil, false
 	}
-	conn, err := websocket.Accept(s.corking(w), r, &websocket.AcceptOptions{
-		InsecureSkipVerify: true, // the origin policy has decided already
-		CompressionMode:    websocket.CompressionDisabled,
+	err = s.conn.Upgrade(w, r, wsconn.Options{
+		WriteTimeout: g.cfg.WriteTimeout,
+		ReadLimit:    protocol.MaxFrameBytes,
+		Log:          g.log,
+		Peer:         s,
 	})
 	if err != nil {
-		// Accept has written the HTTP error (not a WebSocket request).
+		// Upgrade has written the HTTP error (not a WebSocket request).
 		g.log.DebugContext(ctx, "websocket upgrade failed", "user", s.user.ID, "err", err)
 		return nil, false
 	}
-	conn.SetReadLimit(protocol.MaxFrameBytes)
-	s.attach(conn, g.cfg.WriteTimeout, g.log)
 	return channels, true
 }
 
@@ -144,8 +145,11 @@ func (g *Gateway) upgrade(w http.ResponseWriter, r *http.Request, s *session) ([
 func (g *Gateway) serve(s *session) {
 	defer g.untrack(s)
 	defer g.hub.remove(s)
-	s.serve(g.frames.handle)
-	g.log.Debug("session closed", "session", s.id, "user", s.user.ID, "code", int(s.closeCode))
+	s.conn.Serve(func(ctx context.Context, typ websocket.MessageType, data []byte) {
+		g.frames.handle(ctx, s, typ, data)
+	})
+	code, _ := s.closeStatus()
+	g.log.Debug("session closed", "session", s.id, "user", s.user.ID, "code", int(code))
 }
 
 // redirect sends a user to the node that owns it: the upgrade succeeds
@@ -217,7 +221,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		for _, s := range sessions {
-			s.abort()
+			s.conn.Abort()
 		}
 		return fmt.Errorf("close %d websocket sessions: %w", len(sessions), ctx.Err())
 	}
