@@ -62,7 +62,7 @@ var applicationSet = wire.NewSet(
 // interfacesSet provides the driving adapters.
 var interfacesSet = wire.NewSet(
 	ws.NewHub,
-	ws.NewExpirySweeper,
+	provideSweeper,
 	provideGateway,
 	provideRouter,
 )
@@ -102,8 +102,8 @@ func provideDB(ctx context.Context, cfg config.Config, logger *slog.Logger) (*po
 
 // provideWorkers lists every background loop; each feature contributes
 // its own list from its provider file.
-func provideWorkers(relay *postgres.OutboxRelay, expiry *ws.ExpirySweeper, kafka kafkaWorkers, presence presenceWorkers, cluster clusterWorkers) []namedWorker {
-	workers := []namedWorker{{"outbox relay", relay}, {"token expiry sweep", expiry}}
+func provideWorkers(relay *postgres.OutboxRelay, sweeper *ws.Sweeper, kafka kafkaWorkers, presence presenceWorkers, cluster clusterWorkers) []namedWorker {
+	workers := []namedWorker{{"outbox relay", relay}, {"session sweep", sweeper}}
 	workers = append(workers, kafka...)
 	workers = append(workers, presence...)
 	return append(workers, cluster...)
@@ -121,13 +121,20 @@ func provideJWT(cfg config.Config) *auth.JWT {
 	return auth.NewJWT(cfg.JWTSecret)
 }
 
+// provideSweeper returns the sweep that closes connections whose token
+// expired or whose client went silent.
+func provideSweeper(cfg config.Config, hub *ws.Hub, logger *slog.Logger) *ws.Sweeper {
+	return ws.NewSweeper(hub, cfg.HeartbeatInterval, logger)
+}
+
 func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, presenceService ws.PresenceService, authn ws.Authenticator, owners ws.Owners, logger *slog.Logger) (*ws.Gateway, error) {
 	return ws.NewGateway(ws.Config{
-		NodeID:            cfg.NodeID,
-		AllowedOrigins:    cfg.AllowedOrigins,
-		HeartbeatInterval: cfg.HeartbeatInterval,
-		PresenceTimeout:   cfg.PresenceTimeout,
-		Owners:            owners,
+		NodeID:                cfg.NodeID,
+		AllowedOrigins:        cfg.AllowedOrigins,
+		HeartbeatInterval:     cfg.HeartbeatInterval,
+		PresenceTimeout:       cfg.PresenceTimeout,
+		Owners:                owners,
+		MaxConnectionsPerUser: cfg.MaxConnectionsPerUser,
 	}, hub, chatService, presenceService, authn, logger)
 }
 

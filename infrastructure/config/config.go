@@ -26,9 +26,14 @@ type Config struct {
 	SendBurst      int
 	AllowedOrigins []string
 
+	// HeartbeatInterval is announced in ready (CHAT_HEARTBEAT_INTERVAL); a
+	// connection silent for 3 of them is closed with 4009.
 	HeartbeatInterval time.Duration
 	PresenceTimeout   time.Duration
 	ShutdownTimeout   time.Duration
+	// MaxConnectionsPerUser caps one user's connections on this node
+	// (CHAT_MAX_CONNECTIONS_PER_USER); one more is refused with HTTP 429.
+	MaxConnectionsPerUser int
 
 	Kafka    Kafka
 	Presence Presence
@@ -41,6 +46,11 @@ type Config struct {
 
 // Embedded reports whether the process runs on its own local database.
 func (c Config) Embedded() bool { return c.DatabaseURL == "" }
+
+// defaultMaxConnectionsPerUser leaves room for every device and tab a
+// person uses while keeping one stolen token from holding thousands of
+// connections (and their memory) on a node.
+const defaultMaxConnectionsPerUser = 32
 
 // minSecretLength keeps brute-forceable secrets out of production: HS256
 // with a short key is guessable offline from any token.
@@ -71,6 +81,12 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if c.PresenceTimeout, err = duration(getenv, "CHAT_PRESENCE_TIMEOUT", c.PresenceTimeout); err != nil {
+		return Config{}, err
+	}
+	if c.HeartbeatInterval, err = duration(getenv, "CHAT_HEARTBEAT_INTERVAL", c.HeartbeatInterval); err != nil {
+		return Config{}, err
+	}
+	if c.MaxConnectionsPerUser, err = positiveInt(getenv, "CHAT_MAX_CONNECTIONS_PER_USER", defaultMaxConnectionsPerUser); err != nil {
 		return Config{}, err
 	}
 	if c.ShutdownTimeout, err = duration(getenv, "CHAT_SHUTDOWN_TIMEOUT", c.ShutdownTimeout); err != nil {

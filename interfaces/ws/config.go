@@ -18,6 +18,9 @@ const (
 	// DefaultWriteTimeout bounds one frame write, so a client that stopped
 	// reading holds its writer goroutine for at most this long.
 	DefaultWriteTimeout = 10 * time.Second
+	// DefaultMaxConnectionsPerUser is the protocol's default cap of one
+	// user's connections on a node.
+	DefaultMaxConnectionsPerUser = 32
 )
 
 // Config is the gateway's part of the service configuration.
@@ -36,6 +39,9 @@ type Config struct {
 	QueueSize int
 	// WriteTimeout bounds one batch write of queued frames.
 	WriteTimeout time.Duration
+	// MaxConnectionsPerUser caps one user's connections on this node; one
+	// more is refused with HTTP 429 before the upgrade.
+	MaxConnectionsPerUser int
 	// Owners names the node that owns a user on the ring; nil means this
 	// node owns everyone (a single node).
 	Owners Owners
@@ -55,6 +61,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.MaxConnectionsPerUser <= 0 {
+		c.MaxConnectionsPerUser = DefaultMaxConnectionsPerUser
 	}
 	for _, pattern := range c.AllowedOrigins {
 		if _, err := path.Match(strings.TrimSpace(pattern), ""); err != nil {

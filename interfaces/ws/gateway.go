@@ -2,6 +2,7 @@ package ws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,12 @@ import (
 )
 
 var errOriginRefused = domain.Errorf(domain.KindForbidden, "origin not allowed")
+
+// Why track refuses a session.
+var (
+	errShuttingDown       = errors.New("server is shutting down; reconnect")
+	errTooManyConnections = errors.New("too many connections of this user on this node; close one first")
+)
 
 const restartReason = "service restart, reconnect"
 
@@ -44,6 +51,7 @@ type Gateway struct {
 	mu       sync.Mutex
 	closed   bool
 	sessions map[*session]struct{}
+	perUser  map[string]int // live sessions by user id, for the cap
 	wg       sync.WaitGroup
 }
 
@@ -65,6 +73,7 @@ func NewGateway(cfg Config, hub *Hub, chat ChatService, presence PresenceService
 		frames:   &frames{commands: &commands{chat: chat, presence: presence, hub: hub}, hub: hub, log: log},
 		origins:  origin.NewPolicy(cfg.AllowedOrigins),
 		sessions: make(map[*session]struct{}),
+		perUser:  make(map[string]int),
 	}, nil
 }
 
@@ -96,8 +105,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s := newSession(user, g.cfg.QueueSize)
 	s.expiresAt = expiresAt
-	if !g.track(s) {
-		respondError(w, protocol.HTTPStatus(protocol.CodeUnavailable), httpError{Code: protocol.CodeUnavailable, Message: "server is shutting down; reconnect"})
+	if err := g.track(s); err != nil {
+		code := protocol.CodeUnavailable
+		if errors.Is(err, errTooManyConnections) {
+			code = protocol.CodeRateLimited
+		}
+		respondError(w, protocol.HTTPStatus(code), httpError{Code: code, Message: err.Error()})
 		return
 	}
 	// Register before reading the channel list: an event committed after
@@ -227,21 +240,31 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	}
 }
 
-// track counts a new session unless shutdown has begun.
-func (g *Gateway) track(s *session) bool {
+// track counts a new session unless shutdown has begun (errShuttingDown)
+// or its user already holds MaxConnectionsPerUser sessions on this node
+// (errTooManyConnections). Counting here, under the lock, before the
+// upgrade, keeps concurrent connects from passing the cap together.
+func (g *Gateway) track(s *session) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
-		return false
+		return errShuttingDown
 	}
+	if g.perUser[s.user.ID] >= g.cfg.MaxConnectionsPerUser {
+		return errTooManyConnections
+	}
+	g.perUser[s.user.ID]++
 	g.sessions[s] = struct{}{}
 	g.wg.Add(1)
-	return true
+	return nil
 }
 
 func (g *Gateway) untrack(s *session) {
 	g.mu.Lock()
 	delete(g.sessions, s)
+	if g.perUser[s.user.ID]--; g.perUser[s.user.ID] <= 0 {
+		delete(g.perUser, s.user.ID)
+	}
 	g.mu.Unlock()
 	g.wg.Done()
 }

@@ -53,6 +53,8 @@ type Conn struct {
 	readLimit    int
 	log          *slog.Logger
 	peer         slog.LogValuer
+	// reads stamps what arrives, for Silence (liveness.go).
+	reads readStamps
 
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -236,6 +238,7 @@ func (c *Conn) isClosing() bool {
 func (c *Conn) attach(conn *websocket.Conn, opts Options) {
 	c.mu.Lock()
 	c.ws, c.writeTimeout, c.readLimit, c.log, c.peer = conn, opts.WriteTimeout, opts.ReadLimit, opts.Log, opts.Peer
+	c.reads.heard()
 	start := (len(c.queue) > 0 || c.isClosing()) && c.startFlushLocked()
 	c.mu.Unlock()
 	if start {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 )
@@ -98,22 +99,29 @@ func (b *readBuffer) readFrom(r io.Reader) ([]byte, error) {
 // readMessage waits for the client's next message and reads it into buf,
 // or, when buf is nil, into a buffer it takes once the message has
 // started; the caller then owns that buffer and must release it. On error
-// no buffer is taken.
+// no buffer is taken. A text message that is not UTF-8 is an error
+// (errInvalidUTF8).
 func (c *Conn) readMessage(ctx context.Context, buf *readBuffer) (websocket.MessageType, []byte, *readBuffer, error) {
 	typ, r, err := c.ws.Reader(ctx)
 	if err != nil {
 		return 0, nil, nil, err
 	}
+	c.reads.headerIn()
 	taken := buf == nil
 	if taken {
 		buf = takeReadBuffer()
 	}
 	data, err := buf.readFrom(r)
+	if err == nil && typ == websocket.MessageText && !utf8.Valid(data) {
+		err = errInvalidUTF8
+	}
 	if err != nil {
+		c.reads.messageEnded()
 		if taken {
 			buf.release(c.readLimit)
 		}
 		return 0, nil, nil, err
 	}
+	c.reads.messageIn()
 	return typ, data, buf, nil
 }

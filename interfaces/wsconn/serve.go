@@ -33,14 +33,15 @@ func (c *Conn) Serve(handle Handler) {
 			buf.release(c.readLimit)
 		}
 		if err != nil {
-			// Client closes, 1009, shutdown and broken TCP all end here;
-			// none of them is a server fault.
+			// Client closes, 1009, protocol errors, shutdown and broken
+			// TCP all end here; none of them is a server fault.
 			c.log.Debug("connection ended", c.peerAttr(), "err", err)
+			// Have the flusher finish, with the code the read calls for
+			// (closeFor); a close requested earlier keeps its own.
+			c.Close(closeFor(err))
 			break
 		}
 	}
-	// The client left or the connection broke; have the flusher finish.
-	c.Close(websocket.StatusNormalClosure, "")
 	<-c.closed
 }
 

@@ -2,6 +2,7 @@ package wsconn
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -38,6 +39,11 @@ func (c *Conn) Upgrade(w http.ResponseWriter, r *http.Request, opts Options) err
 	conn, err := websocket.Accept(&corkingWriter{ResponseWriter: w, c: c}, r, &websocket.AcceptOptions{
 		InsecureSkipVerify: true, // the caller's origin policy has decided already
 		CompressionMode:    websocket.CompressionDisabled,
+		// A ping is a frame from the client too: it counts for Silence.
+		OnPingReceived: func(context.Context, []byte) bool {
+			c.reads.heard()
+			return true
+		},
 	})
 	if err != nil {
 		return err
