@@ -35,6 +35,11 @@ type Config struct {
 	// (CHAT_MAX_CONNECTIONS_PER_USER); one more is refused with HTTP 429.
 	MaxConnectionsPerUser int
 
+	// HTTP bounds how long a silent HTTP peer may hold a connection. It
+	// is not read from the environment: the defaults suit deployments,
+	// and tests shorten them.
+	HTTP HTTPTimeouts
+
 	Kafka    Kafka
 	Presence Presence
 	Cluster  Cluster
@@ -42,6 +47,43 @@ type Config struct {
 	// Generated lists the secrets this process made up because they were
 	// unset in embedded mode, so main can print them once.
 	Generated []string
+}
+
+// HTTPTimeouts are the HTTP server's bounds on silent peers. Zero fields
+// take the defaults (WithDefaults).
+type HTTPTimeouts struct {
+	// ReadHeader bounds reading a request's headers.
+	ReadHeader time.Duration
+	// Read bounds reading a whole request, body included: a REST body that
+	// stalls fails its read. net/http lifts it from a connection a
+	// WebSocket upgrade hijacks.
+	Read time.Duration
+	// Idle is how long a keep-alive connection may wait for its next
+	// request.
+	Idle time.Duration
+}
+
+// Defaults of HTTPTimeouts: headers are small and come at once; the
+// largest body (a node-to-node batch, at most 8 MiB) takes far less than
+// 30 s between nodes; an idle keep-alive connection is cheap to reopen.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultIdleTimeout       = 60 * time.Second
+)
+
+// WithDefaults fills the zero fields.
+func (t HTTPTimeouts) WithDefaults() HTTPTimeouts {
+	if t.ReadHeader <= 0 {
+		t.ReadHeader = DefaultReadHeaderTimeout
+	}
+	if t.Read <= 0 {
+		t.Read = DefaultReadTimeout
+	}
+	if t.Idle <= 0 {
+		t.Idle = DefaultIdleTimeout
+	}
+	return t
 }
 
 // Embedded reports whether the process runs on its own local database.
