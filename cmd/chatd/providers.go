@@ -131,6 +131,7 @@ func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, 
 	return ws.NewGateway(ws.Config{
 		NodeID:                cfg.NodeID,
 		AllowedOrigins:        cfg.AllowedOrigins,
+		PublicURL:             cfg.Cluster.PublicWSURL,
 		HeartbeatInterval:     cfg.HeartbeatInterval,
 		PresenceTimeout:       cfg.PresenceTimeout,
 		Owners:                owners,
@@ -152,7 +153,7 @@ func provideRouter(cfg config.Config, identityService *identity.Service, adminSe
 		Checks:     map[string]httpapi.Pinger{"database": db, "broker": broker, "cluster": membership},
 		AdminToken: cfg.AdminToken,
 		NodeID:     cfg.NodeID,
-		Origins:    origin.NewPolicy(cfg.AllowedOrigins),
+		Origins:    origin.NewPolicy(cfg.AllowedOrigins, cfg.Cluster.PublicWSURL),
 		Metrics:    promhttp.HandlerFor(registry, promhttp.HandlerOpts{Registry: registry}),
 		Logger:     logger,
 	})

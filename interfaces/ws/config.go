@@ -32,6 +32,10 @@ type Config struct {
 	// besides the request's own host; matched by origin.Policy, the rule
 	// the REST CORS answers use too.
 	AllowedOrigins []string
+	// PublicURL, when set, is the address clients reach the service at;
+	// the origin check compares with its host instead of the request's
+	// Host header (origin.NewPolicy).
+	PublicURL string
 	// HeartbeatInterval and PresenceTimeout are announced in ready.
 	HeartbeatInterval time.Duration
 	PresenceTimeout   time.Duration

@@ -71,7 +71,7 @@ func NewGateway(cfg Config, hub *Hub, chat ChatService, presence PresenceService
 		auth:     auth,
 		log:      log,
 		frames:   &frames{commands: &commands{chat: chat, presence: presence, hub: hub}, hub: hub, log: log},
-		origins:  origin.NewPolicy(cfg.AllowedOrigins),
+		origins:  origin.NewPolicy(cfg.AllowedOrigins, cfg.PublicURL),
 		sessions: make(map[*session]struct{}),
 		perUser:  make(map[string]int),
 	}, nil
