@@ -63,7 +63,7 @@ var applicationSet = wire.NewSet(
 // interfacesSet provides the driving adapters.
 var interfacesSet = wire.NewSet(
 	ws.NewHub,
-	ws.NewExpirySweeper,
+	provideSweeper,
 	provideGateway,
 	provideRouter,
 )
@@ -115,8 +115,8 @@ func provideDB(ctx context.Context, cfg config.Config, logger *slog.Logger) (*po
 
 // provideWorkers lists every background loop; each feature contributes
 // its own list from its provider file.
-func provideWorkers(relay *postgres.OutboxRelay, expiry *ws.ExpirySweeper, kafka kafkaWorkers, presence presenceWorkers, cluster clusterWorkers) []namedWorker {
-	workers := []namedWorker{{"outbox relay", relay}, {"token expiry sweep", expiry}}
+func provideWorkers(relay *postgres.OutboxRelay, sweeper *ws.Sweeper, kafka kafkaWorkers, presence presenceWorkers, cluster clusterWorkers) []namedWorker {
+	workers := []namedWorker{{"outbox relay", relay}, {"session sweep", sweeper}}
 	workers = append(workers, kafka...)
 	workers = append(workers, presence...)
 	return append(workers, cluster...)
@@ -134,13 +134,21 @@ func provideJWT(cfg config.Config) *auth.JWT {
 	return auth.NewJWT(cfg.JWTSecret)
 }
 
+// provideSweeper returns the sweep that closes connections whose token
+// expired or whose client went silent.
+func provideSweeper(cfg config.Config, hub *ws.Hub, logger *slog.Logger) *ws.Sweeper {
+	return ws.NewSweeper(hub, cfg.HeartbeatInterval, logger)
+}
+
 func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, presenceService ws.PresenceService, authn ws.Authenticator, owners ws.Owners, logger *slog.Logger) (*ws.Gateway, error) {
 	return ws.NewGateway(ws.Config{
-		NodeID:            cfg.NodeID,
-		AllowedOrigins:    cfg.AllowedOrigins,
-		HeartbeatInterval: cfg.HeartbeatInterval,
-		PresenceTimeout:   cfg.PresenceTimeout,
-		Owners:            owners,
+		NodeID:                cfg.NodeID,
+		AllowedOrigins:        cfg.AllowedOrigins,
+		PublicURL:             cfg.Cluster.PublicWSURL,
+		HeartbeatInterval:     cfg.HeartbeatInterval,
+		PresenceTimeout:       cfg.PresenceTimeout,
+		Owners:                owners,
+		MaxConnectionsPerUser: cfg.MaxConnectionsPerUser,
 	}, hub, chatService, presenceService, authn, logger)
 }
 
@@ -158,7 +166,7 @@ func provideRouter(cfg config.Config, identityService *identity.Service, adminSe
 		Checks:     map[string]httpapi.Pinger{"database": db, "broker": broker, "cluster": membership},
 		AdminToken: cfg.AdminToken,
 		NodeID:     cfg.NodeID,
-		Origins:    origin.NewPolicy(cfg.AllowedOrigins),
+		Origins:    origin.NewPolicy(cfg.AllowedOrigins, cfg.Cluster.PublicWSURL),
 		Metrics:    promhttp.HandlerFor(registry, promhttp.HandlerOpts{Registry: registry}),
 		Logger:     logger,
 	})

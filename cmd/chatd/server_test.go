@@ -65,7 +65,11 @@ func testConfig(dbURL string) config.Config {
 		SendRate:          1000,
 		SendBurst:         1000,
 		AllowedOrigins:    []string{"app.example.com"},
-		HeartbeatInterval: 10 * time.Second,
+		// The test clients send no heartbeats unless a test says so, and
+		// a test may wait out a broker or a node for a while: a minute's
+		// interval (3 minutes of silence before 4009) keeps liveness out
+		// of tests that are not about it.
+		HeartbeatInterval: time.Minute,
 		PresenceTimeout:   30 * time.Second,
 		ShutdownTimeout:   5 * time.Second,
 		Kafka:             testKafka(),

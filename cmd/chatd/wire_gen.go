@@ -83,7 +83,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		return nil, nil, err
 	}
 	outboxRelay := provideRelay(db, publisher, logger)
-	expirySweeper := ws.NewExpirySweeper(hub, logger)
+	sweeper := provideSweeper(cfg, hub, logger)
 	members := postgres.NewMembers(db)
 	client, cleanup5, err := providePeers(cfg, membership, registry)
 	if err != nil {
@@ -126,7 +126,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	}
 	mainPresenceWorkers := providePresenceWorkers(cfg, db, presenceService, nodeLiveness, presenceMetrics, logger)
 	mainClusterWorkers := provideClusterWorkers(cfg, hub, membership, logger)
-	v := provideWorkers(outboxRelay, expirySweeper, mainKafkaWorkers, mainPresenceWorkers, mainClusterWorkers)
+	v := provideWorkers(outboxRelay, sweeper, mainKafkaWorkers, mainPresenceWorkers, mainClusterWorkers)
 	app := newApp(cfg, handler, gateway, v, membership, logger)
 	return app, func() {
 		cleanup6()

@@ -37,7 +37,7 @@ func (h *Hub) Deliver(ctx context.Context, events []domain.Event) error {
 	// a session's first frame would often write it alone, and the write(2)
 	// per frame was most of chatd's CPU in group fan-out.
 	for _, s := range starts {
-		go s.flush()
+		s.conn.Flush()
 	}
 	return nil
 }

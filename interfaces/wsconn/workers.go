@@ -1,9 +1,9 @@
-package ws
+package wsconn
 
 import "time"
 
 // workerPool runs functions on goroutines that outlive one call. It is
-// where sessions run their commands (session_conn.go says why not on the
+// where connections run their commands (serve.go says why not on the
 // reader). A goroutine's stack grows by being copied, which cost about
 // 3 µs per command (a sixth of chatd's CPU in a heartbeat benchmark) when
 // every command started a goroutine of its own: encoding a reply takes the
@@ -19,7 +19,7 @@ func newWorkerPool(idle time.Duration) *workerPool {
 	return &workerPool{work: make(chan func()), idle: idle}
 }
 
-// commandWorkers runs the commands of every session. There are about as
+// commandWorkers runs the commands of every connection. There are about as
 // many workers as commands in flight, not as connections.
 var commandWorkers = newWorkerPool(5 * time.Second)
 

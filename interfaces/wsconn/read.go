@@ -1,21 +1,20 @@
-package ws
+package wsconn
 
 import (
 	"context"
 	"io"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
-
-	"github.com/chatd/chat/interfaces/protocol"
 )
 
 // readBuffer holds one client message at a time. coder/websocket's
 // Conn.Read allocates a fresh slice per message (io.ReadAll, 512 bytes and
 // up), which was an eighth of chatd's CPU per heartbeat with the garbage
-// collection it caused. Sessions read into these instead.
+// collection it caused. Conns read into these instead.
 //
-// A session takes a buffer from readBuffers only once a message's header
+// A Conn takes a buffer from readBuffers only once a message's header
 // has arrived and gives it back when the commands read with it have run,
 // so an idle connection, parked in the library's read, holds none (the
 // idle target is 20 KiB per connection): there are about as many buffers
@@ -26,7 +25,7 @@ type readBuffer struct {
 
 // messageBufferSize is a new buffer's capacity: a heartbeat or a send of a
 // short message fits. A longer message grows the buffer, up to the read
-// limit (protocol.MaxFrameBytes), and the grown buffer goes back to the
+// limit (Options.ReadLimit), and the grown buffer goes back to the
 // pool, which the garbage collector empties over time.
 const messageBufferSize = 1024
 
@@ -35,20 +34,27 @@ var readBuffers = sync.Pool{New: func() any {
 }}
 
 // scrubReadBuffers makes every buffer's old content unreadable before the
-// buffer is reused or pooled. Tests turn it on, so that a frame handler
-// that keeps data past its call (which the rule of frameHandler forbids)
-// reads garbage and fails, instead of passing by luck.
+// buffer is reused or pooled. Tests turn it on (ScrubReadBuffers), so that
+// a handler that keeps data past its call (which the rule of Handler
+// forbids) reads garbage and fails, instead of passing by luck.
 var scrubReadBuffers = false
+
+// ScrubReadBuffers makes every read buffer's old content unreadable before
+// it is reused, for the rest of the process. It is for tests of Handlers:
+// one that keeps data past its call then fails instead of passing by luck.
+// It costs a memset per message; production never calls it. Call it before
+// any connection is served (in a test package's init).
+func ScrubReadBuffers() { scrubReadBuffers = true }
 
 func takeReadBuffer() *readBuffer {
 	return readBuffers.Get().(*readBuffer)
 }
 
 // release gives the buffer back; neither it nor any data read into it may
-// be used afterwards.
-func (b *readBuffer) release() {
+// be used afterwards. readLimit is the connection's (Options.ReadLimit).
+func (b *readBuffer) release(readLimit int) {
 	b.scrub()
-	if cap(b.data) > protocol.MaxFrameBytes+messageBufferSize {
+	if cap(b.data) > readLimit+messageBufferSize {
 		return // cannot happen under the read limit; do not pool it anyway
 	}
 	readBuffers.Put(b)
@@ -93,22 +99,29 @@ func (b *readBuffer) readFrom(r io.Reader) ([]byte, error) {
 // readMessage waits for the client's next message and reads it into buf,
 // or, when buf is nil, into a buffer it takes once the message has
 // started; the caller then owns that buffer and must release it. On error
-// no buffer is taken.
-func (s *session) readMessage(ctx context.Context, buf *readBuffer) (websocket.MessageType, []byte, *readBuffer, error) {
-	typ, r, err := s.conn.Reader(ctx)
+// no buffer is taken. A text message that is not UTF-8 is an error
+// (errInvalidUTF8).
+func (c *Conn) readMessage(ctx context.Context, buf *readBuffer) (websocket.MessageType, []byte, *readBuffer, error) {
+	typ, r, err := c.ws.Reader(ctx)
 	if err != nil {
 		return 0, nil, nil, err
 	}
+	c.reads.headerIn()
 	taken := buf == nil
 	if taken {
 		buf = takeReadBuffer()
 	}
 	data, err := buf.readFrom(r)
+	if err == nil && typ == websocket.MessageText && !utf8.Valid(data) {
+		err = errInvalidUTF8
+	}
 	if err != nil {
+		c.reads.messageEnded()
 		if taken {
-			buf.release()
+			buf.release(c.readLimit)
 		}
 		return 0, nil, nil, err
 	}
+	c.reads.messageIn()
 	return typ, data, buf, nil
 }

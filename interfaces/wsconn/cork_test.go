@@ -1,4 +1,4 @@
-package ws
+package wsconn
 
 import (
 	"bytes"
@@ -6,9 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/chatd/chat/domain"
-	"github.com/chatd/chat/interfaces/protocol"
 )
 
 // recordingConn is a net.Conn that records each Write and deadline.
@@ -71,45 +68,5 @@ func TestCorkConnSendsABatchInOneWrite(t *testing.T) {
 	// One deadline for the batch, cleared after it.
 	if len(rec.deadlines) != 2 || rec.deadlines[0].IsZero() || !rec.deadlines[1].IsZero() {
 		t.Fatalf("deadlines %v, want one set and then cleared", rec.deadlines)
-	}
-}
-
-func TestBurstReachesTheClientInOrderThroughACorkedConnection(t *testing.T) {
-	t.Parallel()
-	store := newMemStore("reader")
-	group := store.addChannel(domain.ChannelGroup, "g", "reader")
-	env := newEnv(t, store, Config{})
-	reader := env.connect("reader")
-
-	env.gw.mu.Lock()
-	corked := 0
-	for s := range env.gw.sessions {
-		s.mu.Lock()
-		if s.cork != nil {
-			corked++
-		}
-		s.mu.Unlock()
-	}
-	env.gw.mu.Unlock()
-	if corked != 1 {
-		t.Fatalf("%d sessions upgraded through a corkConn, want 1", corked)
-	}
-
-	// One delivery of many events queues many frames at once, which the
-	// writer sends as batches.
-	const n = 200
-	events := make([]domain.Event, n)
-	for i := range events {
-		seq := int64(i + 1)
-		events[i] = domain.Event{Type: domain.EventMessageCreated, ChannelID: group.ID,
-			Message: &domain.Message{ID: "m", ChannelID: group.ID, SenderID: "x", Body: "burst", Seq: seq}}
-	}
-	deliver(t, env.hub, events...)
-	for i := range n {
-		var got protocol.Message
-		reader.expect(protocol.TypeMessageReceived, "").decode(&got)
-		if got.Seq != int64(i+1) {
-			t.Fatalf("frame %d has seq %d, want %d", i, got.Seq, i+1)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package ws
+package wsconn
 
 import (
 	"context"
@@ -16,20 +16,20 @@ import (
 // place of the reader, and returns the error of a read that ended the
 // connection. data was read into buf, and so are the further commands:
 // each handler call has returned before the next message overwrites it.
-func (s *session) handleBatch(ctx context.Context, handle frameHandler, typ websocket.MessageType, data []byte, buf *readBuffer) error {
-	s.mu.Lock()
-	s.holdReplies = true
-	s.mu.Unlock()
-	defer s.writeReplies()
+func (c *Conn) handleBatch(ctx context.Context, handle Handler, typ websocket.MessageType, data []byte, buf *readBuffer) error {
+	c.mu.Lock()
+	c.holdReplies = true
+	c.mu.Unlock()
+	defer c.writeReplies()
 	for {
-		s.handleFrame(ctx, handle, typ, data)
-		if !s.frameBuffered() {
+		c.handleFrame(ctx, handle, typ, data)
+		if !c.frameBuffered() {
 			return nil
 		}
 		var err error
 		// The whole frame is buffered, so this read does not wait for the
 		// network: the worker never parks in a read of its own.
-		if typ, data, _, err = s.readMessage(ctx, buf); err != nil {
+		if typ, data, _, err = c.readMessage(ctx, buf); err != nil {
 			return err
 		}
 	}
@@ -38,13 +38,13 @@ func (s *session) handleBatch(ctx context.Context, handle frameHandler, typ webs
 // writeReplies ends holdReplies and writes what the commands queued, in
 // this goroutine, unless a flusher already runs (an event came in and took
 // the replies along).
-func (s *session) writeReplies() {
-	s.mu.Lock()
-	s.holdReplies = false
-	start := len(s.queue) > 0 && s.startFlushLocked()
-	s.mu.Unlock()
+func (c *Conn) writeReplies() {
+	c.mu.Lock()
+	c.holdReplies = false
+	start := len(c.queue) > 0 && c.startFlushLocked()
+	c.mu.Unlock()
 	if start {
-		s.flushOnce()
+		c.flushOnce()
 	}
 }
 
@@ -57,16 +57,16 @@ func (s *session) writeReplies() {
 // The library's close handshake reads from the same buffer on the
 // flusher's goroutine, under peekMu; a worker that cannot take peekMu at
 // once simply does not batch.
-func (s *session) frameBuffered() bool {
-	if s.rd == nil || !s.peekMu.TryLock() {
+func (c *Conn) frameBuffered() bool {
+	if c.rd == nil || !c.peekMu.TryLock() {
 		return false
 	}
-	defer s.peekMu.Unlock()
-	if s.isClosing() {
+	defer c.peekMu.Unlock()
+	if c.isClosing() {
 		return false
 	}
-	b, _ := s.rd.Peek(s.rd.Buffered())
-	return wholeDataFrame(b, s.ahead.pending())
+	b, _ := c.rd.Peek(c.rd.Buffered())
+	return wholeDataFrame(b, c.ahead.pending())
 }
 
 // wholeDataFrame reports whether the bytes of buffered followed by those

@@ -1,4 +1,4 @@
-package ws
+package wsconn
 
 import (
 	"errors"
@@ -9,9 +9,9 @@ import (
 	"syscall"
 )
 
-// readAhead sits between a session's small bufio.Reader and its TCP
+// readAhead sits between a Conn's small bufio.Reader and its TCP
 // connection (in corkConn.Read). The bufio.Reader is 512 bytes because the library keeps it
-// for the life of the connection (session_cork.go), but a client that
+// for the life of the connection (upgrade.go), but a client that
 // pipelines commands sends more than that at once: 16 heartbeats in
 // flight are about 1.2 KB. With only 512 bytes in view, handleBatch saw a
 // third of them complete, so their replies left in three write(2)s and the

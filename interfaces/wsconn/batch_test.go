@@ -1,4 +1,4 @@
-package ws
+package wsconn
 
 import (
 	"bufio"
@@ -9,14 +9,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
-	"github.com/chatd/chat/domain"
+	"github.com/chatd/chat/interfaces/wsconn/wsconntest"
 )
 
 func TestWholeDataFrame(t *testing.T) {
@@ -124,53 +122,26 @@ func readFrames(t *testing.T, c *rawClient) []string {
 	return frames
 }
 
-// writeCounter counts the write(2)s of the connections a listener
-// accepts.
-type writeCounter struct {
-	net.Listener
-	writes atomic.Int64
-}
-
-func (l *writeCounter) Accept() (net.Conn, error) {
-	conn, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &countedConn{Conn: conn, writes: &l.writes}, nil
-}
-
-type countedConn struct {
-	net.Conn
-	writes *atomic.Int64
-}
-
-func (c *countedConn) Write(p []byte) (int, error) {
-	c.writes.Add(1)
-	return c.Conn.Write(p)
-}
-
 func TestFramesReadTogetherAreAnsweredInOrderInOneWrite(t *testing.T) {
 	t.Parallel()
 	handled := make(chan string, 16)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := newSession(domain.User{ID: "u"}, DefaultQueueSize)
-		conn, err := websocket.Accept(s.corking(w), r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
-		if err != nil {
-			t.Errorf("Accept: %v", err)
+		s := New(testQueueSize)
+		if err := s.Upgrade(w, r, Options{WriteTimeout: ioTimeout}); err != nil {
+			t.Errorf("Upgrade: %v", err)
 			return
 		}
-		s.attach(conn, ioTimeout, slog.New(slog.DiscardHandler))
-		go s.serve(func(_ context.Context, s *session, _ websocket.MessageType, data []byte) {
+		go s.Serve(func(_ context.Context, _ websocket.MessageType, data []byte) {
 			handled <- string(data)
-			s.enqueueReply([]byte("re:" + string(data)))
+			s.EnqueueReply([]byte("re:" + string(data)))
 		})
 	}))
-	counter := &writeCounter{Listener: srv.Listener}
+	counter := &wsconntest.WriteCounter{Listener: srv.Listener}
 	srv.Listener = counter
 	srv.Start()
 	t.Cleanup(srv.Close)
 	c := dialRaw(t, "ws"+strings.TrimPrefix(srv.URL, "http"))
-	before := counter.writes.Load()
+	before := counter.Writes()
 
 	var burst []byte
 	for i := range 4 {
@@ -189,7 +160,7 @@ func TestFramesReadTogetherAreAnsweredInOrderInOneWrite(t *testing.T) {
 	}
 	// The four frames came in one read(2); their replies leave in one
 	// write(2).
-	if n := counter.writes.Load() - before; n != 1 {
+	if n := counter.Writes() - before; n != 1 {
 		t.Errorf("four replies took %d writes, want 1", n)
 	}
 	for i := range 4 {
@@ -207,42 +178,33 @@ func TestFramesReadTogetherAreAnsweredInOrderInOneWrite(t *testing.T) {
 	}
 }
 
-// SyscallConn exposes the socket, so that sessions behind a counting
-// listener read ahead as they do behind a real one.
-func (c *countedConn) SyscallConn() (syscall.RawConn, error) {
-	sc, ok := c.Conn.(syscall.Conn)
-	if !ok {
-		return nil, fmt.Errorf("%T has no file descriptor", c.Conn)
-	}
-	return sc.SyscallConn()
-}
-
 func TestBurstLargerThanTheReadBufferIsAnsweredInOneWrite(t *testing.T) {
 	t.Parallel()
 	// 16 heartbeats in flight, as chatbench's presence run keeps them,
-	// are more than the session's 512-byte bufio.Reader holds; the read
+	// are more than the Conn's 512-byte bufio.Reader holds; the read
 	// ahead below it must still show them all to handleBatch.
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := newSession(domain.User{ID: "u"}, DefaultQueueSize)
-		conn, err := websocket.Accept(s.corking(w), r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
-		if err != nil {
-			t.Errorf("Accept: %v", err)
+		s := New(testQueueSize)
+		if err := s.Upgrade(w, r, Options{WriteTimeout: ioTimeout}); err != nil {
+			t.Errorf("Upgrade: %v", err)
 			return
 		}
-		if s.ahead == nil {
-			t.Error("the session does not read ahead")
+		if s.cork == nil {
+			t.Error("the connection was not upgraded through a corkConn")
 		}
-		s.attach(conn, ioTimeout, slog.New(slog.DiscardHandler))
-		go s.serve(func(_ context.Context, s *session, _ websocket.MessageType, data []byte) {
-			s.enqueueReply([]byte("re:" + string(data)))
+		if s.ahead == nil {
+			t.Error("the connection does not read ahead")
+		}
+		go s.Serve(func(_ context.Context, _ websocket.MessageType, data []byte) {
+			s.EnqueueReply([]byte("re:" + string(data)))
 		})
 	}))
-	counter := &writeCounter{Listener: srv.Listener}
+	counter := &wsconntest.WriteCounter{Listener: srv.Listener}
 	srv.Listener = counter
 	srv.Start()
 	t.Cleanup(srv.Close)
 	c := dialRaw(t, "ws"+strings.TrimPrefix(srv.URL, "http"))
-	before := counter.writes.Load()
+	before := counter.Writes()
 
 	var burst []byte
 	var want []string
@@ -264,15 +226,15 @@ func TestBurstLargerThanTheReadBufferIsAnsweredInOneWrite(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("replies %q, want %q", got, want)
 	}
-	if n := counter.writes.Load() - before; n != 1 {
+	if n := counter.Writes() - before; n != 1 {
 		t.Errorf("16 replies took %d writes, want 1", n)
 	}
 }
 
 func TestFrameSplitAcrossReadsIsHandledOnceWhole(t *testing.T) {
 	t.Parallel()
-	url := sessionServer(t, slog.New(slog.DiscardHandler), nil, nil, func(_ context.Context, s *session, _ websocket.MessageType, data []byte) {
-		s.enqueueReply([]byte("re:" + string(data)))
+	url := connServer(t, slog.New(slog.DiscardHandler), nil, nil, func(_ context.Context, s *Conn, _ websocket.MessageType, data []byte) {
+		s.EnqueueReply([]byte("re:" + string(data)))
 	})
 	c := dialRaw(t, url)
 	// The second frame is cut: the worker must not wait in a read for its

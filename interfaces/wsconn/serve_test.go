@@ -1,4 +1,4 @@
-package ws
+package wsconn
 
 import (
 	"bytes"
@@ -11,28 +11,26 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/chatd/chat/domain"
-	"github.com/chatd/chat/interfaces/protocol"
+	"github.com/chatd/chat/interfaces/wsconn/wsconntest"
 )
 
-// sessionServer upgrades every request to a session served by handle, the
-// way the Gateway does but without hub and use cases. before runs on the
-// session ahead of the upgrade; opened, if not nil, gets each session once
-// it runs. The handler returns then.
-func sessionServer(tb testing.TB, log *slog.Logger, before func(*session), opened chan<- *session, handle frameHandler) string {
+// connServer upgrades every request to a Conn served by handle, the way
+// the chat gateway does but without hub and use cases. before runs on the
+// Conn ahead of the upgrade; opened, if not nil, gets each Conn once it
+// runs. The handler returns then. The Conn's log lines name it as
+// session s-test of user u.
+func connServer(tb testing.TB, log *slog.Logger, before func(*Conn), opened chan<- *Conn, handle connHandler) string {
 	tb.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := newSession(domain.User{ID: "u"}, DefaultQueueSize)
+		s := New(testQueueSize)
 		if before != nil {
 			before(s)
 		}
-		conn, err := websocket.Accept(s.corking(w), r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
-		if err != nil {
-			tb.Errorf("Accept: %v", err)
+		if err := s.Upgrade(w, r, Options{WriteTimeout: ioTimeout, ReadLimit: testReadLimit, Log: log, Peer: testPeer{}}); err != nil {
+			tb.Errorf("Upgrade: %v", err)
 			return
 		}
-		s.attach(conn, ioTimeout, log)
-		go s.serve(handle)
+		go s.Serve(func(ctx context.Context, typ websocket.MessageType, data []byte) { handle(ctx, s, typ, data) })
 		if opened != nil {
 			opened <- s
 		}
@@ -41,7 +39,7 @@ func sessionServer(tb testing.TB, log *slog.Logger, before func(*session), opene
 	return "ws" + strings.TrimPrefix(srv.URL, "http")
 }
 
-func dialSession(t *testing.T, url string) *client {
+func dialConn(t *testing.T, url string) *client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
 	defer cancel()
@@ -55,34 +53,38 @@ func dialSession(t *testing.T, url string) *client {
 
 func TestPanickingCommandClosesItsConnectionWith1011(t *testing.T) {
 	t.Parallel()
-	logs := &syncBuffer{}
-	url := sessionServer(t, slog.New(slog.NewTextHandler(logs, nil)), nil, nil, func(_ context.Context, s *session, _ websocket.MessageType, data []byte) {
+	logs := &wsconntest.LogBuffer{}
+	url := connServer(t, slog.New(slog.NewTextHandler(logs, nil)), nil, nil, func(_ context.Context, s *Conn, _ websocket.MessageType, data []byte) {
 		if string(data) == "boom" {
 			panic("a bug in a command")
 		}
-		s.enqueue(bytes.Clone(data)) // data is valid only during the call
+		s.Enqueue(bytes.Clone(data)) // data is valid only during the call
 	})
-	c := dialSession(t, url)
+	c := dialConn(t, url)
 
 	c.sendRaw(websocket.MessageText, []byte(`"echo"`))
 	if _, data, err := c.conn.Read(context.Background()); err != nil || string(data) != `"echo"` {
 		t.Fatalf("echo = %q, %v", data, err)
 	}
 	c.sendRaw(websocket.MessageText, []byte("boom"))
-	c.expectClose(protocol.CloseInternalError)
+	c.expectClose(websocket.StatusInternalError)
 	if !strings.Contains(logs.String(), "a bug in a command") {
 		t.Errorf("panic not logged:\n%s", logs.String())
+	}
+	// The Peer's attributes are inlined, as the gateway's own lines have them.
+	if !strings.Contains(logs.String(), "session=s-test user=u") {
+		t.Errorf("panic logged without the peer's session and user:\n%s", logs.String())
 	}
 }
 
 func TestCloseRequestedDuringUpgradeIsSentOnceUpgraded(t *testing.T) {
 	t.Parallel()
-	// Shutdown may close a session between track and attach; the flusher
-	// that attach starts must still send the code.
-	url := sessionServer(t, slog.New(slog.DiscardHandler), func(s *session) {
-		s.close(protocol.CloseServiceRestart, restartReason)
-	}, nil, func(context.Context, *session, websocket.MessageType, []byte) {})
-	dialSession(t, url).expectClose(protocol.CloseServiceRestart)
+	// Shutdown may close a connection before its upgrade; the flusher
+	// that the upgrade starts must still send the code.
+	url := connServer(t, slog.New(slog.DiscardHandler), func(s *Conn) {
+		s.Close(websocket.StatusServiceRestart, "service restart, reconnect")
+	}, nil, func(context.Context, *Conn, websocket.MessageType, []byte) {})
+	dialConn(t, url).expectClose(websocket.StatusServiceRestart)
 }
 
 func TestFramesQueuedAfterTheQueueEmptiedStillArrive(t *testing.T) {
@@ -90,12 +92,12 @@ func TestFramesQueuedAfterTheQueueEmptiedStillArrive(t *testing.T) {
 	// Every frame is answered with three, each queued on its own: the
 	// flusher ends whenever it finds the queue empty and the next frame
 	// starts another, so this crosses that hand-over many times.
-	url := sessionServer(t, slog.New(slog.DiscardHandler), nil, nil, func(_ context.Context, s *session, _ websocket.MessageType, data []byte) {
+	url := connServer(t, slog.New(slog.DiscardHandler), nil, nil, func(_ context.Context, s *Conn, _ websocket.MessageType, data []byte) {
 		for i := range 3 {
-			s.enqueue([]byte(string(data) + "." + string(rune('a'+i))))
+			s.Enqueue([]byte(string(data) + "." + string(rune('a'+i))))
 		}
 	})
-	c := dialSession(t, url)
+	c := dialConn(t, url)
 	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
 	defer cancel()
 	for round := range 200 {

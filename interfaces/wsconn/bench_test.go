@@ -1,4 +1,4 @@
-package ws
+package wsconn
 
 import (
 	"bytes"
@@ -15,32 +15,28 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
-	"github.com/chatd/chat/domain"
 )
 
 // BenchmarkWriterBurst is the writer's share of group fan-out: each op
-// queues a burst of 50 frames for one session and reads them back over
+// queues a burst of 50 frames for one connection and reads them back over
 // loopback TCP with a plain client, so ns/op includes the client's reads.
 func BenchmarkWriterBurst(b *testing.B) { benchmarkWriter(b, 50) }
 
 // BenchmarkWriterOne is a frame to an otherwise idle session, as in a
 // direct message: each op queues one frame and reads it back, so it
-// includes starting the session's flusher.
+// includes starting the connection's flusher.
 func BenchmarkWriterOne(b *testing.B) { benchmarkWriter(b, 1) }
 
 func benchmarkWriter(b *testing.B, burst int) {
-	sessions := make(chan *session, 1)
+	sessions := make(chan *Conn, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := newSession(domain.User{ID: "bench"}, DefaultQueueSize)
-		conn, err := websocket.Accept(s.corking(w), r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
-		if err != nil {
-			b.Errorf("Accept: %v", err)
+		s := New(testQueueSize)
+		if err := s.Upgrade(w, r, Options{WriteTimeout: time.Minute}); err != nil {
+			b.Errorf("Upgrade: %v", err)
 			return
 		}
-		s.attach(conn, time.Minute, slog.New(slog.DiscardHandler))
 		sessions <- s
-		s.serve(func(context.Context, *session, websocket.MessageType, []byte) {})
+		s.Serve(func(context.Context, websocket.MessageType, []byte) {})
 	}))
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -51,13 +47,13 @@ func benchmarkWriter(b *testing.B, burst int) {
 	}
 	defer client.CloseNow()
 	s := <-sessions
-	defer s.close(1000, "")
+	defer s.Close(websocket.StatusNormalClosure, "")
 	frame := []byte(`{"type":"message_received","payload":{"id":"0b6c8a5e-1f7e-4a59-9d0e-3c1e4f2a7b10","channelId":"6f1d2c3b-4a5e-4f60-8b7a-9c0d1e2f3a4b","senderId":"u-sender","clientMessageId":"c-1","body":"a message of fan-out","seq":1,"status":"sent","createdAt":"2026-11-22T23:30:00.000Z"}}`)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		for range burst {
-			if !s.enqueue(frame) {
+			if !s.Enqueue(frame) {
 				b.Fatal("queue full")
 			}
 		}
@@ -69,14 +65,14 @@ func benchmarkWriter(b *testing.B, burst int) {
 	}
 }
 
-// BenchmarkIdleSessionMemory opens 1,000 upgraded sessions per op over
+// BenchmarkIdleSessionMemory opens 1,000 upgraded connections per op over
 // loopback and reports what each holds once idle, after a GC: live heap
 // and goroutine stacks. The clients are raw sockets in the same process,
 // so the heap figure includes their side's net.Conn (about 0.3 KB).
 func BenchmarkIdleSessionMemory(b *testing.B) {
 	const conns = 1000
-	opened := make(chan *session, conns)
-	url := sessionServer(b, slog.New(slog.DiscardHandler), nil, opened, func(context.Context, *session, websocket.MessageType, []byte) {})
+	opened := make(chan *Conn, conns)
+	url := connServer(b, slog.New(slog.DiscardHandler), nil, opened, func(context.Context, *Conn, websocket.MessageType, []byte) {})
 	addr := strings.TrimPrefix(url, "ws://")
 	var heap, stacks float64
 	for b.Loop() {
@@ -85,7 +81,7 @@ func BenchmarkIdleSessionMemory(b *testing.B) {
 		for i := range clients {
 			clients[i] = dialUpgraded(b, addr)
 		}
-		sessions := make([]*session, conns)
+		sessions := make([]*Conn, conns)
 		for i := range sessions {
 			sessions[i] = <-opened
 		}
@@ -96,7 +92,7 @@ func BenchmarkIdleSessionMemory(b *testing.B) {
 			_ = c.Close()
 		}
 		for _, s := range sessions { // gone before the next op measures
-			<-s.closed
+			<-s.Closed()
 		}
 	}
 	n := float64(b.N) * conns
@@ -142,8 +138,8 @@ func dialUpgraded(b *testing.B, addr string) net.Conn {
 // frame, over loopback: the reader's read, the command's goroutine, the
 // flusher's start and write, and the client's side of both.
 func BenchmarkCommandRoundTrip(b *testing.B) {
-	url := sessionServer(b, slog.New(slog.DiscardHandler), nil, nil, func(_ context.Context, s *session, _ websocket.MessageType, data []byte) {
-		s.enqueue(bytes.Clone(data)) // data is valid only during the call
+	url := connServer(b, slog.New(slog.DiscardHandler), nil, nil, func(_ context.Context, s *Conn, _ websocket.MessageType, data []byte) {
+		s.Enqueue(bytes.Clone(data)) // data is valid only during the call
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
