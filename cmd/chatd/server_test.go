@@ -57,14 +57,14 @@ func (b *logBuffer) count(text string) int {
 
 func testConfig(dbURL string) config.Config {
 	return config.Config{
-		HTTPAddr:          "127.0.0.1:0",
-		AdminToken:        testAdminToken,
-		JWTSecret:         testJWTSecret,
-		DatabaseURL:       dbURL,
-		NodeID:            "test-node",
-		SendRate:          1000,
-		SendBurst:         1000,
-		AllowedOrigins:    []string{"app.example.com"},
+		HTTPAddr:       "127.0.0.1:0",
+		AdminToken:     testAdminToken,
+		JWTSecret:      testJWTSecret,
+		DatabaseURL:    dbURL,
+		NodeID:         "test-node",
+		SendRate:       1000,
+		SendBurst:      1000,
+		AllowedOrigins: []string{"app.example.com"},
 		// The test clients send no heartbeats unless a test says so, and
 		// a test may wait out a broker or a node for a while: a minute's
 		// interval (3 minutes of silence before 4009) keeps liveness out
