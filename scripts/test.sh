@@ -41,5 +41,6 @@ export CHAT_TEST_ETCD_ENDPOINTS
 echo "== go test (race detector on)"
 $GO test -race -count=1 -timeout 10m ./...
 
-echo "== fuzzing the frame decoder for $FUZZTIME"
+echo "== fuzzing the frame decoder and the whole command path for $FUZZTIME each"
 $GO test ./interfaces/protocol -run '^$' -fuzz '^FuzzDecode$' -fuzztime "$FUZZTIME"
+$GO test ./interfaces/ws -run '^$' -fuzz '^FuzzCommandPath$' -fuzztime "$FUZZTIME"
