@@ -56,6 +56,7 @@ func FuzzCommandPath(f *testing.F) {
 		s := newSession(domain.User{ID: "u1"}, 64)
 
 		fr.handle(context.Background(), s, websocket.MessageText, data)
+		s.pipe.wait()
 
 		replies := s.conn.Drain()
 		if len(replies) != 1 {
