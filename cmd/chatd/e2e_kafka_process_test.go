@@ -90,6 +90,9 @@ func processEnv(cfg config.Config) []string {
 		"CHAT_KAFKA_TOPIC_PREFIX="+cfg.Kafka.TopicPrefix,
 		fmt.Sprint("CHAT_KAFKA_PARTITIONS=", cfg.Kafka.Partitions),
 	)
+	if cfg.HeartbeatInterval > 0 {
+		env = append(env, "CHAT_HEARTBEAT_INTERVAL="+cfg.HeartbeatInterval.String())
+	}
 	if len(cfg.Kafka.Brokers) > 0 {
 		env = append(env, "KAFKA_BROKERS="+strings.Join(cfg.Kafka.Brokers, ","))
 	}
