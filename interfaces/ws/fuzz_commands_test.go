@@ -9,8 +9,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/chatd/chat/application/chat"
-	"github.com/chatd/chat/application/presence"
 	"github.com/chatd/chat/domain"
 	"github.com/chatd/chat/interfaces/protocol"
 )
@@ -44,15 +42,7 @@ func FuzzCommandPath(f *testing.F) {
 		store.addChannel(domain.ChannelGroup, "u1", "u2")
 		store.addChannel(domain.ChannelDirect, "u1", "u2")
 		var logs bytes.Buffer
-		log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelError}))
-		hub := NewHub(log)
-		clock := &fakeClock{now: epoch}
-		presenceService := presence.NewService(newMemPresence(store), presence.NewTracker(0), clock, nil, presence.Config{NodeID: "n1"})
-		fr := &frames{
-			commands: &commands{chat: chat.NewService(store, allowAll{}), presence: presenceService, hub: hub},
-			hub:      hub,
-			log:      log,
-		}
+		fr := pipelineFrames(t, store, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelError})))
 		s := newSession(domain.User{ID: "u1"}, 64)
 
 		fr.handle(context.Background(), s, websocket.MessageText, data)

@@ -33,15 +33,17 @@ func (g *gatedChat) Messages(ctx context.Context, actor domain.Actor, channelID 
 	}
 }
 
-func pipelineFrames(t *testing.T, chatService ChatService) *frames {
+// pipelineFrames is the command path of a session over store, without a
+// network: the test hands it frames and drains the session's queue.
+func pipelineFrames(t testing.TB, store *memStore, log *slog.Logger, wrap ...func(ChatService) ChatService) *frames {
 	t.Helper()
-	store := newMemStore("u1")
-	hub := NewHub(slog.New(slog.DiscardHandler))
+	hub := NewHub(log)
 	presenceService := presence.NewService(newMemPresence(store), presence.NewTracker(0), &fakeClock{now: epoch}, nil, presence.Config{NodeID: "n1"})
-	if chatService == nil {
-		chatService = chat.NewService(store, allowAll{})
+	var chatService ChatService = chat.NewService(store, allowAll{})
+	for _, w := range wrap {
+		chatService = w(chatService)
 	}
-	return &frames{commands: &commands{chat: chatService, presence: presenceService, hub: hub}, hub: hub, log: slog.New(slog.DiscardHandler)}
+	return &frames{commands: &commands{chat: chatService, presence: presenceService, hub: hub}, hub: hub, log: log}
 }
 
 type queuedReply struct {
@@ -71,8 +73,11 @@ func takeReplies(t *testing.T, s *session) map[string]queuedReply {
 // once; the 65th is refused at once with unavailable and a retry hint,
 // and a heartbeat is still answered while the others wait.
 func TestPipelineBoundsCommandsInFlight(t *testing.T) {
-	gated := &gatedChat{ChatService: chat.NewService(newMemStore("u1"), allowAll{}), started: make(chan struct{}, maxInFlight), gate: make(chan struct{})}
-	fr := pipelineFrames(t, gated)
+	gated := &gatedChat{started: make(chan struct{}, maxInFlight), gate: make(chan struct{})}
+	fr := pipelineFrames(t, newMemStore("u1"), slog.New(slog.DiscardHandler), func(c ChatService) ChatService {
+		gated.ChatService = c
+		return gated
+	})
 	s := newSession(domain.User{ID: "u1"}, 1024)
 	ctx := context.Background()
 	for i := range maxInFlight {
@@ -108,7 +113,7 @@ func TestPipelineBoundsCommandsInFlight(t *testing.T) {
 func TestPipelinedSendsKeepFrameOrder(t *testing.T) {
 	store := newMemStore("u1", "u2")
 	group := store.addChannel(domain.ChannelGroup, "u1", "u2")
-	fr := pipelineFrames(t, chat.NewService(store, allowAll{}))
+	fr := pipelineFrames(t, store, slog.New(slog.DiscardHandler))
 	s := newSession(domain.User{ID: "u1"}, 1024)
 	const n = 60
 	for i := 1; i <= n; i++ {
