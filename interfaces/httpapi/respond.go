@@ -41,7 +41,9 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 }
 
 // decodeJSON reads a request body strictly: one JSON object of known
-// fields, at most maxBodyBytes. Anything else is a bad_request.
+// fields, at most maxBodyBytes. Anything else is a bad_request; a string
+// holding U+0000 is validation_failed. The OpenAPI document says the same
+// with additionalProperties: false on every request body (cmd/openapigen).
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	dec := json.NewDecoder(r.Body)
@@ -52,7 +54,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return domain.Errorf(domain.KindBadRequest, "request body must hold one JSON object")
 	}
-	return nil
+	return checkNoNUL(dst)
 }
 
 func badRequest(err error) error {
