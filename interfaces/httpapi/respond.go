@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,14 +46,29 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 // holding U+0000 is validation_failed. The OpenAPI document says the same
 // with additionalProperties: false on every request body (cmd/openapigen).
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	dec := json.NewDecoder(r.Body)
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		return badRequest(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return badRequest(err)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return domain.Errorf(domain.KindBadRequest, "request body must hold one JSON object")
+	}
+	// encoding/json reads a null as "leave the field alone", so a body
+	// of null or {"id": null} would pass as an empty one; the document
+	// allows neither.
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil || fields == nil {
+		return domain.Errorf(domain.KindBadRequest, "request body must be a JSON object")
+	}
+	for name, v := range fields {
+		if string(v) == "null" {
+			return domain.Errorf(domain.KindBadRequest, "field %q must not be null; leave it out instead", name)
+		}
 	}
 	return checkNoNUL(dst)
 }
