@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: start a throwaway PostgreSQL cluster, Apache Kafka broker and etcd,
-# run every test package against them in parallel, fuzz the frame decoder
+# run every test package against them in parallel, fuzz the admin REST API
+# against its OpenAPI document (Schemathesis) and the frame decoder
 # briefly, stop them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +41,9 @@ export CHAT_TEST_ETCD_ENDPOINTS
 
 echo "== go test (race detector on)"
 $GO test -race -count=1 -timeout 10m ./...
+
+echo "== the admin REST API against api/openapi.yaml (Schemathesis, its own chatd)"
+scripts/schemathesis/run.sh
 
 echo "== fuzzing the frame decoder and the whole command path for $FUZZTIME each"
 $GO test ./interfaces/protocol -run '^$' -fuzz '^FuzzDecode$' -fuzztime "$FUZZTIME"
