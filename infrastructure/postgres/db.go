@@ -56,9 +56,9 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	cfg, err := pgx.ParseConfig(databaseURL)
+	cfg, err := parseDSN(databaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("parse database URL: %w", err)
+		return nil, err
 	}
 	if err := migrate(ctx, cfg, logger); err != nil {
 		return nil, classify("migrate database", err)
@@ -88,7 +88,7 @@ func (db *DB) openPool(ctx context.Context, cfg *pgx.ConnConfig, role string, si
 		}
 		return nil
 	})
-	sqlDB := stdlib.OpenDB(*cfg.Copy(), setRole)
+	sqlDB := openSQL(cfg, setRole)
 	sqlDB.SetMaxOpenConns(size)
 	// Every connection may stay idle: with fewer idle slots than open
 	// connections, a busy pool closes connections as they come back and
@@ -122,11 +122,12 @@ func (db *DB) Close() error {
 	return errors.Join(errs...)
 }
 
-// Ping reports whether both pools can reach the database, for /readyz.
+// Ping reports whether both pools reach a primary, for /readyz: during a
+// failover there is none for a while.
 func (db *DB) Ping(ctx context.Context) error {
 	for _, p := range db.pools {
-		if err := p.PingContext(ctx); err != nil {
-			return classify("ping database", err)
+		if err := checkPrimary(ctx, p); err != nil {
+			return fmt.Errorf("ping database: %w", err)
 		}
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
@@ -20,7 +19,7 @@ const migrationLockID int64 = 0x63686174_6d696772 // "chatmigr"
 
 // migrate applies the embedded migrations as the database owner.
 func migrate(ctx context.Context, cfg *pgx.ConnConfig, logger *slog.Logger) error {
-	sqlDB := stdlib.OpenDB(*cfg.Copy())
+	sqlDB := openSQL(cfg)
 	defer sqlDB.Close()
 	// Retry the lock every second for up to five minutes: a node that
 	// starts while another migrates waits that long at most.
