@@ -10,6 +10,7 @@
 #   scripts/patroni.sh start-member DIR NAME    start one member's Patroni again
 #   scripts/patroni.sh stop DIR                 stop every member
 #   scripts/patroni.sh url DIR                  prints the multi-host URL
+#   scripts/patroni.sh install                  only install what is missing
 #
 # Layout of DIR: members.json ([{"name","restUrl","pgPort","dataDir"}]),
 # scope (the cluster's name in etcd), etcd (its URL), and per member NAME/:
@@ -37,7 +38,7 @@ note() {
 }
 
 usage() {
-	echo "usage: scripts/patroni.sh start DIR ETCD_URL [N] | start-member DIR NAME | stop DIR | url DIR" >&2
+	echo "usage: scripts/patroni.sh start DIR ETCD_URL [N] | start-member DIR NAME | stop DIR | url DIR | install" >&2
 	exit 2
 }
 
@@ -340,6 +341,10 @@ stop() {
 	wait
 }
 
+if [[ ${1:-} == install && $# -eq 1 ]]; then
+	ensure_tools
+	exit 0
+fi
 [[ $# -ge 2 ]] || usage
 cmd=$1
 dir=$2

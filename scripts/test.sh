@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make test: start a throwaway PostgreSQL cluster, Apache Kafka broker and etcd,
+# make test: start a throwaway PostgreSQL cluster, Apache Kafka broker and etcd
+# (the failover tests start Patroni clusters over that etcd themselves),
 # run every test package against them in parallel, fuzz the frame decoder
 # briefly, stop them all.
 set -euo pipefail
@@ -37,6 +38,10 @@ export CHAT_TEST_KAFKA_BROKERS
 echo "== starting a throwaway etcd in $ETCDDIR"
 CHAT_TEST_ETCD_ENDPOINTS=$(scripts/etcd.sh start "$ETCDDIR")
 export CHAT_TEST_ETCD_ENDPOINTS
+
+echo "== checking for Patroni (the failover tests start clusters of their own)"
+scripts/patroni.sh install
+export CHAT_TEST_HA=1
 
 echo "== go test (race detector on)"
 $GO test -race -count=1 -timeout 10m ./...
