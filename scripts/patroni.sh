@@ -13,7 +13,7 @@
 #   scripts/patroni.sh install                  only install what is missing
 #
 # Layout of DIR: members.json ([{"name","restUrl","pgPort","dataDir"}]),
-# scope (the cluster's name in etcd), etcd (its URL), and per member NAME/:
+# scope (the cluster's name in etcd), etcd_url, and per member NAME/:
 # patroni.yml, data/ (PostgreSQL's data directory), patroni.log, pid.
 # Only the URL goes to stdout; `patronictl -c DIR/NAME/patroni.yml list`
 # shows the cluster.
@@ -293,9 +293,16 @@ start() {
 			write_member "$dir" "pg$i" "$(pick_port)" "$(pick_port)" "$etcd" "$scope" "$bindir"
 		done
 		echo "$scope" >"$dir/scope"
-		echo "$etcd" >"$dir/etcd"
+		echo "$etcd" >"$dir/etcd_url"
 	fi
-	[[ $(cat "$dir/etcd") == "$etcd" ]] || die "the cluster in $dir uses etcd $(cat "$dir/etcd"), not $etcd"
+	if [[ $(cat "$dir/etcd_url") != "$etcd" ]]; then
+		# The same etcd data on a new port (scripts/etcd.sh picks one per start).
+		note "etcd moved to $etcd"
+		for name in $(members "$dir"); do
+			sed -i "s|^  hosts: .*|  hosts: ${etcd#http://}|" "$dir/$name/patroni.yml"
+		done
+		echo "$etcd" >"$dir/etcd_url"
+	fi
 	write_members_json "$dir"
 	local names
 	mapfile -t names < <(members "$dir")
