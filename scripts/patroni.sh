@@ -23,7 +23,9 @@
 # primary_start_timeout 0 makes it hand over at once instead of restarting
 # PostgreSQL in place; ttl 10 s bounds the failover when a whole node
 # (Patroni included) dies; retry_timeout 4 s keeps loop_wait + 2 x
-# retry_timeout within ttl, as Patroni requires.
+# retry_timeout within ttl, as Patroni requires. failsafe_mode keeps the
+# primary writable through an etcd outage while it still reaches every
+# member over their REST APIs.
 set -euo pipefail
 
 prog=patroni.sh
@@ -155,6 +157,7 @@ bootstrap:
     retry_timeout: 4
     primary_start_timeout: 0
     maximum_lag_on_failover: 1048576
+    failsafe_mode: true
     synchronous_mode: true
     synchronous_mode_strict: false
     synchronous_node_count: 1

@@ -65,7 +65,8 @@ func TestHAFailover(t *testing.T) {
 
 	// Phase 1: the synchronous standby dies during sends.
 	standby := pc.withRole("sync_standby")
-	acks, _ := haStream(t, senders, 0, haStandbyN, haSenders*haStandbyN/3, func() { pc.killPostmaster(standby) })
+	acks, pause := haStream(t, senders, 0, haStandbyN, haSenders*haStandbyN/3, func() { pc.killPostmaster(standby) })
+	t.Logf("synchronous standby %s killed: longest pause between two acknowledgements %s", standby.Name, pause.Round(time.Millisecond))
 	leader := pc.withRole("leader")
 	pc.waitHolds(leader, messageIDs(acks), false)
 	pc.waitHealthy() // Patroni restarted the standby; one is synchronous again
