@@ -112,11 +112,16 @@ port_free() {
 	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# pick_port picks below the kernel's ephemeral range: a member's port is
+# free while that member is down (killed in a test, restarting), and an
+# outgoing connection must not take it as its local port meanwhile.
 taken_ports=" "
 pick_port() {
-	local p i
+	local p i lo=20000 hi=60000 eph
+	eph=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 0)
+	((eph > lo + 1000)) && hi=$eph
 	for ((i = 0; i < 200; i++)); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((lo + RANDOM % (hi - lo)))
 		if [[ $taken_ports != *" $p "* ]] && port_free "$p"; then
 			taken_ports="$taken_ports$p "
 			echo "$p"
@@ -259,8 +264,14 @@ url() {
 # wait_healthy polls the members' REST APIs until one leads, every other
 # one streams from it and one of them is a synchronous standby.
 wait_healthy() {
-	local dir=$1 n=$2 i
+	local dir=$1 n=$2 i name
 	for ((i = 0; i < 1800; i++)); do
+		for name in $(members "$dir"); do
+			is_running "$dir/$name" || {
+				note "the Patroni of $name exited"
+				return 1
+			}
+		done
 		if python3 - "$dir" "$n" <<'EOF' 2>/dev/null; then
 import json, sys, urllib.request
 members = json.load(open(sys.argv[1] + "/members.json"))

@@ -61,6 +61,9 @@ func startPatroni(t testing.TB) *patroniCluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		if t.Failed() {
+			logTails(t, dir)
+		}
 		if out, err := exec.Command(script, "stop", dir).CombinedOutput(); err != nil {
 			t.Errorf("stop the Patroni cluster: %v\n%s", err, out)
 		}
@@ -247,4 +250,18 @@ func (c *patroniCluster) waitHolds(m patroniMember, ids []string, wantStandby bo
 		return err == nil && n == len(ids) && standby == wantStandby
 	})
 	c.t.Logf("%s holds all %d acknowledged messages (%s)", m.Name, len(ids), last)
+}
+
+// logTails shows the end of every member's Patroni log, which holds
+// PostgreSQL's too, for a failed test.
+func logTails(t testing.TB, dir string) {
+	logs, _ := filepath.Glob(filepath.Join(dir, "*", "patroni.log"))
+	for _, name := range logs {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		t.Logf("--- %s (last lines)\n%s", name, strings.Join(lines[max(0, len(lines)-25):], "\n"))
+	}
 }
