@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# make test: start a throwaway PostgreSQL cluster, Apache Kafka broker and etcd,
+# make test: start a throwaway PostgreSQL cluster, Apache Kafka broker and etcd
+# (the failover tests start Patroni clusters over that etcd themselves),
 # run every test package against them in parallel, fuzz the admin REST API
-# against its OpenAPI document (Schemathesis) and the frame decoder
+# against its OpenAPI document (Schemathesis) and the frame decoder and
+# the command path
 # briefly, stop them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +40,15 @@ export CHAT_TEST_KAFKA_BROKERS
 echo "== starting a throwaway etcd in $ETCDDIR"
 CHAT_TEST_ETCD_ENDPOINTS=$(scripts/etcd.sh start "$ETCDDIR")
 export CHAT_TEST_ETCD_ENDPOINTS
+
+echo "== checking for Patroni (the failover tests start clusters of their own)"
+if scripts/patroni.sh install; then
+	export CHAT_TEST_HA=1
+elif [[ -n ${CI:-} ]]; then
+	exit 1
+else
+	echo "== Patroni is missing (see above): the failover tests are skipped"
+fi
 
 echo "== go test (race detector on)"
 $GO test -race -count=1 -timeout 10m ./...
