@@ -21,14 +21,8 @@ usage() {
 
 ensure_etcd() {
 	command -v etcd >/dev/null 2>&1 && return 0
-	if ! is_root; then
-		die "no etcd server found; install it, e.g. 'sudo apt-get install -y etcd-server'"
-	fi
-	note "no etcd server found; installing Debian's etcd-server package"
-	{
-		apt-get update
-		DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server
-	} >&2
+	note "no etcd server found"
+	apt_install etcd-server
 	command -v etcd >/dev/null 2>&1 || die "etcd-server installed but etcd still not found"
 }
 

@@ -24,7 +24,8 @@ export CHAT_JWT_SECRET=${CHAT_JWT_SECRET:-ha-dev-jwt-secret-0123456}
 export CHAT_DATA_DIR=$DIR/chatd
 chatd_pid=""
 
-note() { echo "ha.sh: $*" >&2; }
+prog=ha.sh
+source scripts/lib.sh
 
 cleanup() {
 	if [[ -n $chatd_pid ]]; then

@@ -30,22 +30,11 @@ set -euo pipefail
 
 prog=patroni.sh
 
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
-
-note() {
-	echo "$prog: $*" >&2
-}
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 usage() {
 	echo "usage: scripts/patroni.sh start DIR ETCD_URL [N] | start-member DIR NAME | stop DIR | url DIR | install" >&2
 	exit 2
-}
-
-is_root() {
-	[[ $(id -u) -eq 0 ]]
 }
 
 # as_pg runs a command as the postgres system user when we are root
@@ -57,15 +46,6 @@ as_pg() {
 	else
 		"$@"
 	fi
-}
-
-apt_install() {
-	is_root || die "$1 not found; install it, e.g. 'sudo apt-get install -y $*'"
-	note "installing Debian's $* package(s)"
-	{
-		apt-get update
-		DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
-	} >&2
 }
 
 # find_bindir prints the newest Debian PostgreSQL binary directory with
@@ -106,29 +86,6 @@ open_path_for_pg() {
 		p="$p/${parts[i]}"
 		runuser -u postgres -- test -x "$p" || chmod o+x "$p"
 	done
-}
-
-port_free() {
-	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# pick_port picks below the kernel's ephemeral range: a member's port is
-# free while that member is down (killed in a test, restarting), and an
-# outgoing connection must not take it as its local port meanwhile.
-taken_ports=" "
-pick_port() {
-	local p i lo=20000 hi=60000 eph
-	eph=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 0)
-	((eph > lo + 1000)) && hi=$eph
-	for ((i = 0; i < 200; i++)); do
-		p=$((lo + RANDOM % (hi - lo)))
-		if [[ $taken_ports != *" $p "* ]] && port_free "$p"; then
-			taken_ports="$taken_ports$p "
-			echo "$p"
-			return 0
-		fi
-	done
-	die "found no free TCP port on 127.0.0.1"
 }
 
 # write_member writes NAME's patroni.yml. Passwords are required by

@@ -29,6 +29,9 @@ type namedWorker struct {
 // in etcd), called once the listener is open.
 type Announcer interface {
 	Announce(ctx context.Context) error
+	// Leave takes the node off the ring at once; calling it again does
+	// nothing.
+	Leave()
 }
 
 // App is one running chatd: its listener, the WebSocket gateway and the
@@ -103,6 +106,10 @@ func (a *App) Run(ctx context.Context) error {
 		workerDone <- res
 	}
 
+	// Off the ring first: the other nodes stop routing users and events
+	// here, and the clients closed below with 1012 reconnect through
+	// GET /v1/gateway to a node that is staying, not back to this one.
+	a.announce.Leave()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	// Hijacked WebSocket connections are not tracked by server.Shutdown, so

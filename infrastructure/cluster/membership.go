@@ -180,6 +180,10 @@ func (m *Membership) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Leave is Close: a node that drains leaves the ring before it closes its
+// clients, so none of them is sent back to it.
+func (m *Membership) Leave() { m.Close() }
+
 // Close leaves the ring (revoking the lease, so the other nodes drop this
 // one at once instead of after the lease TTL) and stops watching.
 // Calling it again does nothing.

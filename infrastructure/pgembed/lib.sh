@@ -23,17 +23,38 @@ port_free() {
 }
 
 # pick_port prints a free TCP port on 127.0.0.1, chosen at random above
-# 20000 so that parallel test runs rarely collide.
+# 20000, so that parallel test runs rarely collide, and below the kernel's
+# ephemeral range: a service's port stays free while the service is down
+# (killed in a test, restarting), because no outgoing connection takes it
+# as its local port meanwhile. Ports it printed before in this shell are
+# not printed again.
+picked_ports=" "
 pick_port() {
-	local p i
+	local p i lo=20000 hi=60000 eph
+	eph=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 0)
+	((eph > lo + 1000)) && hi=$eph
 	for ((i = 0; i < 200; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		if port_free "$p"; then
+		p=$((lo + RANDOM % (hi - lo)))
+		if [[ $picked_ports != *" $p "* ]] && port_free "$p"; then
+			picked_ports="$picked_ports$p "
 			echo "$p"
 			return 0
 		fi
 	done
 	die "found no free TCP port on 127.0.0.1"
+}
+
+# apt_install PACKAGE...: installs Debian packages as root; otherwise says
+# what is missing and stops.
+apt_install() {
+	if ! is_root || ! command -v apt-get >/dev/null 2>&1; then
+		die "$* missing; install it, e.g. 'sudo apt-get install -y $*'"
+	fi
+	note "installing Debian's $*"
+	{
+		apt-get update
+		DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
+	} >&2
 }
 
 # keep_or_pick prints the port stored in FILE if it is still free, or a new

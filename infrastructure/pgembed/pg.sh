@@ -78,14 +78,8 @@ ensure_bindir() {
 	local dir=$1 bindir
 	bindir=$(find_bindir "$dir")
 	if [[ -z $bindir ]]; then
-		if ! is_root; then
-			die "no PostgreSQL server found (initdb, pg_ctl); install it, e.g. 'sudo apt-get install -y postgresql'"
-		fi
-		note "no PostgreSQL server found; installing Debian's postgresql package"
-		{
-			apt-get update
-			DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql
-		} >&2
+		note "no PostgreSQL server found (initdb, pg_ctl)"
+		apt_install postgresql
 		bindir=$(find_bindir "$dir")
 		[[ -n $bindir ]] || die "postgresql installed but initdb/pg_ctl still not found"
 	fi

@@ -9,25 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 prog=schemathesis/install.sh
-note() { echo "$prog: $*" >&2; }
-die() {
-	note "$*"
-	exit 1
-}
-
-# apt_install installs Debian packages when we are root; otherwise it says
-# what is missing and stops.
-apt_install() {
-	if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-		note "installing Debian's $*"
-		{
-			apt-get update
-			DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
-		} >&2
-	else
-		die "the API fuzz test needs $* (with Python 3.11 or later); install them, e.g. 'sudo apt-get install -y $*', and run make test again."
-	fi
-}
+source ../lib.sh # the API fuzz test needs Python 3.11 or later with venv
 
 command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||

@@ -19,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 prog=schemathesis/run.sh
+source scripts/lib.sh
 GO=${GO:-go}
 examples=${SCHEMATHESIS_EXAMPLES:-30}
 fixed_seed=20261206
@@ -43,9 +44,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 echo "$prog: building chatd and chatbench" >&2
 $GO build -o "$work/chatd" ./cmd/chatd
@@ -55,14 +53,14 @@ db_url=$(scripts/pg.sh start "$work/pg" 2>"$work/pg.log") || {
 	cat "$work/pg.log" >&2
 	exit 1
 }
-port=$(free_port)
+port=$(pick_port)
 base=http://127.0.0.1:$port
 admin_token=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
 (
 	unset KAFKA_BROKERS ETCD_ENDPOINTS CHAT_PPROF_ADDR
 	export DATABASE_URL=$db_url CHAT_ADMIN_TOKEN=$admin_token \
 		CHAT_JWT_SECRET=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n') \
-		CHAT_HTTP_ADDR=127.0.0.1:$port CHAT_EMBEDDED_KAFKA_ADDR=127.0.0.1:$(free_port) \
+		CHAT_HTTP_ADDR=127.0.0.1:$port CHAT_EMBEDDED_KAFKA_ADDR=127.0.0.1:$(pick_port) \
 		CHAT_DATA_DIR=$work/data
 	exec "$work/chatd"
 ) >"$work/chatd.log" 2>&1 &
