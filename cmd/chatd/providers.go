@@ -147,6 +147,7 @@ func provideRouter(cfg config.Config, identityService *identity.Service, adminSe
 		NodeID:     cfg.NodeID,
 		Origins:    origin.NewPolicy(cfg.AllowedOrigins),
 		Metrics:    promhttp.HandlerFor(registry, promhttp.HandlerOpts{Registry: registry}),
+		WebDir:     cfg.WebDir,
 		Logger:     logger,
 	})
 }

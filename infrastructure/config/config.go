@@ -25,6 +25,7 @@ type Config struct {
 	SendRate       float64
 	SendBurst      int
 	AllowedOrigins []string
+	WebDir         string // the web client's static export, served at /
 
 	HeartbeatInterval time.Duration
 	PresenceTimeout   time.Duration
@@ -56,6 +57,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DatabaseURL:       getenv("DATABASE_URL"),
 		DataDir:           orDefault(getenv("CHAT_DATA_DIR"), ".data"),
 		NodeID:            getenv("CHAT_NODE_ID"),
+		WebDir:            orDefault(getenv("CHAT_WEB_DIR"), "web/out"),
 		HeartbeatInterval: 10 * time.Second,
 		PresenceTimeout:   30 * time.Second,
 		ShutdownTimeout:   10 * time.Second,

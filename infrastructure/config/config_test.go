@@ -15,7 +15,7 @@ func TestLoadDefaultsEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.HTTPAddr != "127.0.0.1:8080" || c.SendRate != 20 || c.SendBurst != 40 || c.PresenceTimeout != 30*time.Second {
+	if c.HTTPAddr != "127.0.0.1:8080" || c.SendRate != 20 || c.SendBurst != 40 || c.PresenceTimeout != 30*time.Second || c.WebDir != "web/out" {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 	if !c.Embedded() || len(c.AdminToken) < minSecretLength || len(c.JWTSecret) < minSecretLength {
@@ -41,11 +41,12 @@ func TestLoadReadsEverything(t *testing.T) {
 		"CHAT_SEND_BURST":       "3",
 		"CHAT_ALLOWED_ORIGINS":  " localhost:3000, *.example.com ,",
 		"CHAT_PRESENCE_TIMEOUT": "2s",
+		"CHAT_WEB_DIR":          "/srv/chat-web",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.HTTPAddr != "0.0.0.0:9000" || c.NodeID != "n7" || c.SendRate != 2.5 || c.SendBurst != 3 || c.PresenceTimeout != 2*time.Second {
+	if c.HTTPAddr != "0.0.0.0:9000" || c.NodeID != "n7" || c.SendRate != 2.5 || c.SendBurst != 3 || c.PresenceTimeout != 2*time.Second || c.WebDir != "/srv/chat-web" {
 		t.Fatalf("settings not read: %+v", c)
 	}
 	if len(c.AllowedOrigins) != 2 || c.AllowedOrigins[1] != "*.example.com" {
