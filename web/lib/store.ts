@@ -175,7 +175,7 @@ export class ChatStore {
     }
     if (this.snap.serverReadState) {
       this.syncUnread(m.channelId);
-      if (open && m.senderId !== this.snap.me) {
+      if (open) {
         void this.client.markRead(m.channelId, m.seq).then(() => this.syncUnread(m.channelId), () => undefined);
       }
     }

@@ -146,8 +146,12 @@ export class ChatClient extends Emitter<ClientEvents> {
   }
 
   // typing tells the other members the user is typing; no reply. Calls
-  // closer than 2 s per channel, or while offline, send nothing.
+  // closer than 2 s per channel, while offline, or to a server older than
+  // protocol v1.1 (no protocolVersion in ready) send nothing.
   typing(channelId: string): void {
+    if (this.ready?.protocolVersion === undefined) {
+      return;
+    }
     const now = Date.now();
     if (now - (this.typingSent.get(channelId) ?? -Infinity) < TYPING_EVERY_MS) {
       return;
@@ -305,7 +309,14 @@ export class ChatClient extends Emitter<ClientEvents> {
 
   private addChannel(c: P.ChannelCreated): void {
     if (!this.info.has(c.channelId)) {
-      this.info.set(c.channelId, { channelId: c.channelId, channelType: c.channelType, lastSeq: 0 });
+      const i: ChannelInfo = { channelId: c.channelId, channelType: c.channelType, lastSeq: 0 };
+      if (this.ready?.protocolVersion !== undefined) {
+        // A server with read state starts a new member at the channel's
+        // lastSeq, which is 0 for a channel created just now.
+        i.lastReadSeq = 0;
+        i.unreadCount = 0;
+      }
+      this.info.set(c.channelId, i);
     }
     if (!this.streams.has(c.channelId)) {
       this.streams.set(c.channelId, new ChannelStream(0));

@@ -86,3 +86,23 @@ test("an error answering no command (a refused typing) is emitted as an error ev
   assert.deepEqual(errors, ["forbidden"]);
   client.close();
 });
+
+test("a channel created after ready starts with nothing unread, then counts new messages", async () => {
+  const { server, client } = await connected();
+  server.current.push("channel_created", { channelId: "n", channelType: "group", memberIds: ["me", "other"], createdAt: "2026-01-01T00:00:00.000Z" });
+  server.current.push("message_received", msg("n", 1));
+  await until("delivery", () => client.channels.find((c) => c.channelId === "n")?.lastSeq === 1);
+  assert.equal(client.channels.find((c) => c.channelId === "n")?.unreadCount, 1);
+  client.close();
+});
+
+test("typing sends nothing to a server older than v1.1", async () => {
+  const server = new FakeServer();
+  const client = new ChatClient({ url: "ws://n/ws", token: "t", webSocket: server.factory });
+  client.connect();
+  await until("socket", () => server.sockets.length === 1);
+  server.current.push("ready", ready([{ channelId: "c", channelType: "direct", lastSeq: 0 }]));
+  client.typing("c");
+  assert.deepEqual(server.current.sent.filter((f) => f.type === "typing"), []);
+  client.close();
+});
