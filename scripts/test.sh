@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: start a throwaway PostgreSQL cluster, Apache Kafka broker and etcd,
-# run every test package against them in parallel, fuzz the frame decoder
+# run every test package against them in parallel, then the TypeScript SDK's
+# and the web client's tests (scripts/clients.sh), fuzz the frame decoder
 # briefly, stop them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +41,9 @@ export CHAT_TEST_ETCD_ENDPOINTS
 
 echo "== go test (race detector on)"
 $GO test -race -count=1 -timeout 10m ./...
+
+echo "== clients: the TypeScript SDK and the web client against real chatd"
+scripts/clients.sh
 
 echo "== fuzzing the frame decoder for $FUZZTIME"
 $GO test ./interfaces/protocol -run '^$' -fuzz '^FuzzDecode$' -fuzztime "$FUZZTIME"

@@ -65,6 +65,7 @@ build() {
 	echo "$prog: [2/3] building the SDK (clients/typescript/dist)" >&2
 	(cd clients/typescript && node_modules/.bin/tsc -p tsconfig.json)
 	echo "$prog: [3/3] building the static export (next build, about a minute or two)" >&2
+	rm -f web/out/.chatd-stamp # a build cut short must not look finished
 	(cd web && node_modules/.bin/next build >&2)
 	echo "$hash" >web/out/.chatd-stamp
 	echo "$prog: web client built into web/out" >&2
@@ -78,7 +79,8 @@ background)
 		exit 0
 	fi
 	# chatd starts at once and serves web/out as soon as the build is there.
-	(build 2>&1 | sed -u 's/^/web | /' >&2 || echo "web | the build failed; / keeps saying how to build it" >&2) &
+	# Niced, so the build yields the CPU to chatd's own start.
+	(nice -n 10 bash scripts/web.sh build 2>&1 | sed -u 's/^/web | /' >&2 || echo "web | the build failed; / keeps saying how to build it" >&2) &
 	;;
 test)
 	build
