@@ -30,18 +30,6 @@ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
 	die "the client tests need Node.js 20 or later with npm (scripts/check-specs.sh installs them as root)"
 (($(node -p 'process.versions.node.split(".")[0]') >= 20)) || die "Node.js $(node --version) is too old; 20 or later is needed"
 
-# npm_ci DIR: install DIR's node_modules from its lock file unless they are
-# already the ones it pins.
-npm_ci() {
-	local dir=$1 stamp
-	stamp="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1) $(node --version)"
-	if [[ ! -f $dir/node_modules/.chatd-stamp || $(cat "$dir/node_modules/.chatd-stamp") != "$stamp" ]]; then
-		echo "$prog: npm ci in $dir" >&2
-		(cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
-		echo "$stamp" >"$dir/node_modules/.chatd-stamp"
-	fi
-}
-
 tmp=$(mktemp -d /tmp/chat-clients.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -51,13 +39,14 @@ export CHATD_BIN=$tmp/chatd
 
 sdk() {
 	local dir=clients/typescript
-	npm_ci "$dir"
+	scripts/npm-ci.sh "$dir"
 	cd "$dir"
 	echo "== SDK: build, drift check against api/asyncapi.yaml"
 	node_modules/.bin/tsc -p tsconfig.json
 	node spec/generate.mjs
 	node_modules/.bin/tsc -p spec/tsconfig.json
 	echo "== SDK: unit tests"
+	rm -rf build # no compiled test outlives its source
 	node_modules/.bin/tsc -p tsconfig.test.json
 	node --test --test-reporter=dot build/test/unit/
 	echo "== SDK: end-to-end tests against real chatd"

@@ -27,18 +27,6 @@ have_node() {
 		(($(node -p 'process.versions.node.split(".")[0]') >= 20))
 }
 
-# npm_ci DIR: install DIR's node_modules from its lock file unless they are
-# already the ones it pins.
-npm_ci() {
-	local dir=$1 stamp
-	stamp="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1) $(node --version)"
-	if [[ ! -f $dir/node_modules/.chatd-stamp || $(cat "$dir/node_modules/.chatd-stamp") != "$stamp" ]]; then
-		echo "$prog: npm ci in $dir" >&2
-		(cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
-		echo "$stamp" >"$dir/node_modules/.chatd-stamp"
-	fi
-}
-
 # sources_hash: everything the export is built from.
 sources_hash() {
 	{
@@ -60,8 +48,8 @@ build() {
 		return 0
 	fi
 	echo "$prog: [1/3] installing the SDK's and the web client's packages (npm ci)" >&2
-	npm_ci clients/typescript
-	npm_ci web
+	scripts/npm-ci.sh clients/typescript
+	scripts/npm-ci.sh web
 	echo "$prog: [2/3] building the SDK (clients/typescript/dist)" >&2
 	(cd clients/typescript && node_modules/.bin/tsc -p tsconfig.json)
 	echo "$prog: [3/3] building the static export (next build, about a minute or two)" >&2

@@ -9,11 +9,19 @@ import type { Session } from "@/lib/session";
 import { ChatStore } from "@/lib/store";
 
 export function Chat({ session, onSignOut }: { session: Session; onSignOut?: () => void }) {
-  const [store] = useState(() => new ChatStore(session));
+  // One store (one connection) per mount: React may mount twice in
+  // development, and a closed client does not start again.
+  const [store, setStore] = useState<ChatStore>();
   useEffect(() => {
-    store.start();
-    return () => store.stop();
-  }, [store]);
+    const s = new ChatStore(session);
+    setStore(s);
+    s.start();
+    return () => s.stop();
+  }, [session]);
+  return store ? <ChatView store={store} {...(onSignOut ? { onSignOut } : {})} /> : null;
+}
+
+function ChatView({ store, onSignOut }: { store: ChatStore; onSignOut?: () => void }) {
   const snap = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
 
   return (

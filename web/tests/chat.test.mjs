@@ -75,8 +75,11 @@ test("two users chat in two browser windows, and the page rides out a server res
   await a.page.locator(`[data-testid="presence-dot"][data-user-id="${ben}"][data-status="online"]`).first().waitFor({ timeout: T });
   await b.page.locator(`[data-testid="presence-dot"][data-user-id="${aiko}"][data-status="online"]`).first().waitFor({ timeout: T });
 
-  // Typing is protocol v1.1; the assertion runs once the server speaks it.
-  if (await speaksV11(a.page, await chatd.token(aiko))) {
+  // Typing and read state are protocol v1.1: their assertions run once the
+  // server speaks it (ready.protocolVersion); before, the page counts unread
+  // messages itself and shows no "read by" marks.
+  const v11 = await speaksV11(a.page, await chatd.token(aiko));
+  if (v11) {
     await bItem.click();
     await a.page.getByTestId("composer-input").pressSequentially("hel");
     await b.page.getByTestId("typing-indicator").waitFor({ timeout: T });
@@ -103,6 +106,9 @@ test("two users chat in two browser windows, and the page rides out a server res
   assert.deepEqual(await bodies(b.page), ["hello ben", "are you there?"]);
   assert.deepEqual(await seqs(b.page), [1, 2]);
   await badge.waitFor({ state: "detached", timeout: T });
+  if (v11) {
+    await a.page.getByText(/Read by ben-/).waitFor({ timeout: T });
+  }
 
   // ben answers with the keyboard only (Enter submits).
   await b.page.getByTestId("composer-input").fill("here!");
