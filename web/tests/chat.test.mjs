@@ -1,7 +1,7 @@
 // Two users in two browser contexts chat through the web client that chatd
-// serves at /: sign-in, a direct chat, presence, unread badges, typing
-// (when the server speaks protocol v1.1), and a server restart that the
-// page rides out without a reload.
+// serves at /: sign-in, a direct chat, presence, unread badges, typing and
+// "read by" marks (when the server speaks protocol v1.1), a server restart
+// that the page rides out without a reload, and a group chat.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { ADMIN, Chatd, freePort, launch, run } from "./harness.mjs";
@@ -141,6 +141,18 @@ test("two users chat in two browser windows, and the page rides out a server res
   assert.deepEqual(await bodies(b.page), want);
   assert.deepEqual(await seqs(b.page), [1, 2, 3, 4, 5]);
   assert.deepEqual(await bodies(a.page), want);
+
+  // A group: ben, who has the direct chat open, sees it appear and counts
+  // its message on its badge.
+  await a.page.getByTestId("new-group-name").fill("team");
+  await a.page.getByTestId("new-group-members").fill(` ${ben} , ${aiko}`);
+  await a.page.getByTestId("new-group-submit").click();
+  const team = b.page.getByTestId("channel-item").filter({ hasText: "team" });
+  await team.waitFor({ timeout: T });
+  await a.page.getByTestId("composer-input").fill("welcome to the team");
+  await a.page.getByTestId("composer-send").click();
+  await team.getByTestId("unread-badge").filter({ hasText: /^1$/ }).waitFor({ timeout: T });
+  assert.equal(await b.page.getByTestId("message-item").count(), 5, "the open direct chat is unchanged");
 
   await a.context.close();
   await b.context.close();
