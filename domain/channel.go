@@ -15,7 +15,7 @@ const (
 	ChannelGroup  ChannelType = "group"
 )
 
-// Limits on channels, from the product design.
+// Limits on channels, from the product design (docs/architecture.md).
 const (
 	MaxGroupMembers      = 50
 	MaxChannelNameLength = 100

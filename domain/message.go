@@ -3,6 +3,7 @@ package domain
 import (
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -17,7 +18,7 @@ const (
 // that keep unsent messages in the same model.
 type MessageStatus string
 
-// The message states of the product design.
+// The message states of the product design (docs/architecture.md).
 const (
 	MessageDraft  MessageStatus = "draft"
 	MessageSent   MessageStatus = "sent"
@@ -43,8 +44,8 @@ func ValidateBody(body string) error {
 	if !utf8.ValidString(body) {
 		return Errorf(KindValidation, "body must be valid UTF-8 text")
 	}
-	if strings.TrimSpace(body) == "" {
-		return Errorf(KindValidation, "body must not be empty or only whitespace")
+	if blank(body) {
+		return Errorf(KindValidation, "body must not be empty or only whitespace or invisible characters")
 	}
 	if n := utf8.RuneCountInString(body); n > MaxBodyLength {
 		return Errorf(KindValidation, "body exceeds %d characters", MaxBodyLength)
@@ -104,4 +105,20 @@ func NewPage(afterSeq, beforeSeq *int64, limit *int) (Page, error) {
 		p.BeforeSeq = *beforeSeq
 	}
 	return p, nil
+}
+
+// invisibleBlanks are letters that render as nothing (Hangul and Braille
+// fillers), which the categories below do not cover.
+var invisibleBlanks = map[rune]bool{0x2800: true, 0x3164: true, 0x115F: true, 0x1160: true, 0xFFA0: true}
+
+// blank reports whether s shows nothing: only whitespace, separators (Zs),
+// control (Cc) and format characters (Cf: zero-width spaces and joiners,
+// the byte-order mark) and the invisible fillers (protocol v1.1).
+func blank(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) && !unicode.In(r, unicode.Zs, unicode.Cc, unicode.Cf) && !invisibleBlanks[r] {
+			return false
+		}
+	}
+	return true
 }

@@ -24,6 +24,14 @@ func TestValidateBody(t *testing.T) {
 		{"text with spaces", "  hi  ", true},
 		{"invalid utf8", "\xff\xfe", false},
 		{"nul inside", "a\x00b", false},
+		{"zero-width spaces", "\u200b\u200b", false},
+		{"byte-order mark", "\ufeff", false},
+		{"Hangul filler", "\u3164", false},
+		{"Braille blank", "\u2800 \u2800", false},
+		{"halfwidth Hangul filler and joiner", "\uffa0\u200d", false},
+		{"choseong and jungseong fillers", "\u115f\u1160", false},
+		{"a letter among invisibles", "\u200bx\ufeff", true},
+		{"emoji with a joiner", "👩\u200d💻", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

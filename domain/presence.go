@@ -5,7 +5,7 @@ import "time"
 // PresenceStatus is whether a user is reachable now.
 type PresenceStatus string
 
-// The presence states of the product design.
+// The presence states of the product design (docs/architecture.md).
 const (
 	PresenceOnline  PresenceStatus = "online"
 	PresenceOffline PresenceStatus = "offline"

@@ -23,7 +23,10 @@ type RingNode struct {
 	Weight int
 }
 
-// Ring is a consistent hash ring: a user belongs to the first virtual node
+// Ring is a consistent hash ring. It lives in the domain, not in the cluster
+// adapter, because two placements share it: gateway nodes own users
+// (infrastructure/cluster) and, with the partitioned store, database
+// shards own channels. A key belongs to the first virtual node
 // clockwise from the hash of its id. Adding or removing a node moves only
 // the users between that node's points and their predecessors, about 1/N of
 // all users, instead of reshuffling everyone as hash-mod-N would.

@@ -37,22 +37,8 @@ REAL_KAFKA=""
 FAILED=0
 reports=()
 
-note() { echo "bench.sh: $*" >&2; }
-
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port() {
-	local p i
-	for ((i = 0; i < 200; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		if port_free "$p"; then
-			echo "$p"
-			return 0
-		fi
-	done
-	note "found no free TCP port"
-	return 1
-}
+prog=bench.sh
+source scripts/lib.sh
 
 stop_chatd() {
 	[[ -n $CHATD_PID ]] || return 0
@@ -85,8 +71,8 @@ trap cleanup EXIT
 # the given environment and wait until /readyz answers.
 start_chatd() {
 	local port kport
-	port=$(free_port)
-	kport=$(free_port)
+	port=$(pick_port)
+	kport=$(pick_port)
 	BASE=http://127.0.0.1:$port
 	mkdir -p "$TMP/data"
 	env -u DATABASE_URL -u KAFKA_BROKERS \
@@ -99,19 +85,16 @@ start_chatd() {
 		CHAT_SEND_BURST=1000000 \
 		"$@" "$BIN/chatd" >"$TMP/chatd.log" 2>&1 &
 	CHATD_PID=$!
-	for _ in $(seq 240); do
-		if ! kill -0 "$CHATD_PID" 2>/dev/null; then
-			note "chatd exited during start; its log:"
-			tail -n 30 "$TMP/chatd.log" >&2
-			CHATD_PID=""
-			return 1
-		fi
-		if curl -sf "$BASE/readyz" >/dev/null 2>&1; then
-			grep -m1 'open-file limit' "$TMP/chatd.log" >&2 || true
-			return 0
-		fi
-		sleep 0.5
-	done
+	if wait_until 1200 "$CHATD_PID" http_ok "$BASE/readyz"; then
+		grep -m1 'open-file limit' "$TMP/chatd.log" >&2 || true
+		return 0
+	fi
+	if ! kill -0 "$CHATD_PID" 2>/dev/null; then
+		note "chatd exited during start; its log:"
+		tail -n 30 "$TMP/chatd.log" >&2
+		CHATD_PID=""
+		return 1
+	fi
 	note "chatd did not become ready within 120s; its log:"
 	tail -n 30 "$TMP/chatd.log" >&2
 	return 1

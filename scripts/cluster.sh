@@ -23,7 +23,8 @@ export CHAT_JWT_SECRET=${CHAT_JWT_SECRET:-cluster-dev-jwt-secret-0123}
 export CHAT_CLUSTER_SECRET=${CHAT_CLUSTER_SECRET:-cluster-dev-node-secret-0123}
 pids=()
 
-note() { echo "cluster.sh: $*" >&2; }
+prog=cluster.sh
+source scripts/lib.sh
 
 cleanup() {
 	local pid
@@ -38,17 +39,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_ready waits for a node's /readyz, or fails when the node died.
-wait_ready() {
-	local port=$1 pid=$2 i
-	for ((i = 0; i < 600; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 1
-		curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 mkdir -p "$DIR"
 $GO build -o bin/chatd ./cmd/chatd
 export DATABASE_URL
@@ -62,7 +52,7 @@ for ((i = 1; i <= NODES; i++)); do
 		bin/chatd 2> >(sed -u "s/^/node-$i | /" >&2) &
 	pids+=($!)
 	# Node 1 hosts the development broker; the others join it once it serves.
-	wait_ready "$port" "$!" || {
+	wait_until 600 "$!" http_ok "http://127.0.0.1:$port/readyz" || {
 		note "node-$i did not become ready"
 		exit 1
 	}

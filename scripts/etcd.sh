@@ -12,15 +12,7 @@
 set -euo pipefail
 
 prog=etcd.sh
-
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
-
-note() {
-	echo "$prog: $*" >&2
-}
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 usage() {
 	echo "usage: scripts/etcd.sh start|stop DIR" >&2
@@ -29,7 +21,7 @@ usage() {
 
 ensure_etcd() {
 	command -v etcd >/dev/null 2>&1 && return 0
-	if [[ $(id -u) -ne 0 ]]; then
+	if ! is_root; then
 		die "no etcd server found; install it, e.g. 'sudo apt-get install -y etcd-server'"
 	fi
 	note "no etcd server found; installing Debian's etcd-server package"
@@ -38,23 +30,6 @@ ensure_etcd() {
 		DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server
 	} >&2
 	command -v etcd >/dev/null 2>&1 || die "etcd-server installed but etcd still not found"
-}
-
-port_free() {
-	# A successful connect means something listens there already.
-	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-pick_port() {
-	local p i
-	for ((i = 0; i < 200; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		if port_free "$p"; then
-			echo "$p"
-			return 0
-		fi
-	done
-	die "found no free TCP port on 127.0.0.1"
 }
 
 url_for() {
@@ -79,19 +54,6 @@ healthy() {
 		timeout 2 cat <&3
 	) || return 1
 	[[ $reply == *'"health":"true"'* ]]
-}
-
-# wait_ready polls the health endpoint until etcd serves or gives up.
-wait_ready() {
-	local dir=$1 port=$2 i
-	for ((i = 0; i < 300; i++)); do
-		is_running "$dir" || return 1
-		if healthy "$port"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
 }
 
 start() {
@@ -122,7 +84,7 @@ start() {
 			>"$dir/log" 2>&1 </dev/null &
 		pid=$!
 		echo "$pid" >"$dir/pid"
-		if wait_ready "$dir" "$cport"; then
+		if wait_until 300 "$pid" healthy "$cport"; then
 			url_for "$cport"
 			return 0
 		fi
@@ -153,17 +115,4 @@ stop() {
 	rm -f "$dir/pid"
 }
 
-[[ $# -eq 2 ]] || usage
-cmd=$1
-dir=$2
-[[ -n $dir ]] || usage
-case $dir in
-/*) ;;
-*) dir=$PWD/$dir ;;
-esac
-
-case $cmd in
-start) start "$dir" ;;
-stop) stop "$dir" ;;
-*) usage ;;
-esac
+dispatch "start stop" "$@"

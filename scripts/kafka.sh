@@ -27,14 +27,7 @@ prog=kafka.sh
 root=$(cd "$(dirname "$0")/.." && pwd -P)
 pom=$root/scripts/kafka/pom.xml
 
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
-
-note() {
-	echo "$prog: $*" >&2
-}
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 usage() {
 	echo "usage: scripts/kafka.sh start|stop|addr DIR" >&2
@@ -58,7 +51,7 @@ tools_ok() {
 # packages when they are missing and we are root (as on CI machines).
 ensure_tools() {
 	tools_ok && return 0
-	if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+	if is_root && command -v apt-get >/dev/null 2>&1; then
 		note "Java 17+ or Maven is missing; installing Debian's default-jre-headless and maven"
 		{
 			apt-get update
@@ -133,39 +126,6 @@ ensure_libs() {
 		echo "$stamp" >"$cache/complete"
 	) 9>"$cache/lock" || exit 1
 	echo "$cache"
-}
-
-port_free() {
-	# A successful connect means something listens there already.
-	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-pick_port() {
-	local p i
-	for ((i = 0; i < 200; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		if port_free "$p"; then
-			echo "$p"
-			return 0
-		fi
-	done
-	die "found no free TCP port on 127.0.0.1"
-}
-
-# keep_or_pick prints the port stored in FILE if it is still free, or a new
-# one, and stores it.
-keep_or_pick() {
-	local file=$1 p=""
-	if [[ -f $file ]]; then
-		p=$(cat "$file")
-		if ! port_free "$p"; then
-			note "port $p is taken now; picking another"
-			p=""
-		fi
-	fi
-	[[ -n $p ]] || p=$(pick_port)
-	echo "$p" >"$file"
-	echo "$p"
 }
 
 # running_pid prints the broker's pid if the process in DIR/pid is alive
@@ -253,19 +213,18 @@ show_log() {
 	tail -n 10 "$dir/stdout.log" >&2 2>/dev/null || true
 }
 
-# wait_ready waits until the broker logs that it started and accepts
-# connections, or fails when the process dies or the timeout passes.
+# started: the broker logged that it started and accepts connections.
+started() {
+	local dir=$1 port=$2
+	grep -q "Kafka Server started" "$dir/server.log" 2>/dev/null && ! port_free "$port"
+}
+
+# wait_ready waits until the broker started, or fails when the process
+# dies or the timeout passes.
 wait_ready() {
-	local dir=$1 pid=$2 port=$3 timeout=${KAFKA_START_TIMEOUT:-90} i
-	for ((i = 0; i < timeout * 10; i++)); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			return 1
-		fi
-		if grep -q "Kafka Server started" "$dir/server.log" 2>/dev/null && ! port_free "$port"; then
-			return 0
-		fi
-		sleep 0.1
-	done
+	local dir=$1 pid=$2 port=$3 timeout=${KAFKA_START_TIMEOUT:-90}
+	wait_until $((timeout * 10)) "$pid" started "$dir" "$port" && return 0
+	kill -0 "$pid" 2>/dev/null || return 1
 	show_log "$dir"
 	kill -KILL "$pid" 2>/dev/null || true
 	die "the broker in $dir did not start within ${timeout}s (log: $dir/server.log)"
@@ -344,23 +303,4 @@ addr() {
 	echo "127.0.0.1:$(cat "$dir/port")"
 }
 
-[[ $# -eq 2 ]] || usage
-cmd=$1
-dir=$2
-[[ -n $dir ]] || usage
-case $dir in
-/*) ;;
-*) dir=$PWD/$dir ;;
-esac
-if [[ -d $dir ]]; then
-	dir=$(cd "$dir" && pwd -P)
-else
-	dir=$(readlink -m "$dir")
-fi
-
-case $cmd in
-start) start "$dir" ;;
-stop) stop "$dir" ;;
-addr) addr "$dir" ;;
-*) usage ;;
-esac
+dispatch "start stop addr" "$@"

@@ -42,7 +42,7 @@ type ChannelDetail struct {
 }
 
 // Presence is a user's last known presence. Seen is false for a user who
-// never sent a heartbeat, who counts as offline (PROTOCOL.md section 3);
+// never sent a heartbeat, who counts as offline (docs/protocol.md, presence);
 // NodeID is the gateway node that last wrote the status.
 type Presence struct {
 	domain.UserPresence

@@ -25,7 +25,8 @@ func newFakeStore(userIDs ...string) *fakeStore {
 	return s
 }
 
-func (s *fakeStore) CreateChannel(_ context.Context, actorID string, spec domain.NewChannelSpec, members []string, origin string) (domain.Channel, bool, error) {
+func (s *fakeStore) CreateChannel(_ context.Context, actor domain.Actor, spec domain.NewChannelSpec, members []string) (domain.Channel, bool, error) {
+	origin := actor.SessionID
 	for _, id := range members {
 		if _, ok := s.users[id]; !ok {
 			return domain.Channel{}, false, domain.ErrUserNotFound
@@ -55,7 +56,8 @@ func (s *fakeStore) member(actorID, channelID string) (*domain.Channel, error) {
 	return ch, nil
 }
 
-func (s *fakeStore) AppendMessage(_ context.Context, actorID string, msg domain.Message, origin string) (domain.Message, bool, error) {
+func (s *fakeStore) AppendMessage(_ context.Context, actor domain.Actor, msg domain.Message) (domain.Message, bool, error) {
+	actorID, origin := actor.UserID, actor.SessionID
 	s.appends++
 	ch, err := s.member(actorID, msg.ChannelID)
 	if err != nil {
@@ -74,7 +76,8 @@ func (s *fakeStore) AppendMessage(_ context.Context, actorID string, msg domain.
 	return msg, false, nil
 }
 
-func (s *fakeStore) Messages(_ context.Context, actorID, channelID string, page domain.Page) ([]domain.Message, bool, error) {
+func (s *fakeStore) Messages(_ context.Context, actor domain.Actor, channelID string, page domain.Page) ([]domain.Message, bool, error) {
+	actorID := actor.UserID
 	if _, err := s.member(actorID, channelID); err != nil {
 		return nil, false, err
 	}
@@ -95,7 +98,8 @@ func (s *fakeStore) Messages(_ context.Context, actorID, channelID string, page 
 	return out, more, nil
 }
 
-func (s *fakeStore) Channel(_ context.Context, actorID, channelID string) (domain.Channel, error) {
+func (s *fakeStore) Channel(_ context.Context, actor domain.Actor, channelID string) (domain.Channel, error) {
+	actorID := actor.UserID
 	ch, err := s.member(actorID, channelID)
 	if err != nil {
 		return domain.Channel{}, err
@@ -103,7 +107,8 @@ func (s *fakeStore) Channel(_ context.Context, actorID, channelID string) (domai
 	return *ch, nil
 }
 
-func (s *fakeStore) Channels(_ context.Context, actorID string) ([]domain.Channel, error) {
+func (s *fakeStore) Channels(_ context.Context, actor domain.Actor) ([]domain.Channel, error) {
+	actorID := actor.UserID
 	var out []domain.Channel
 	for _, ch := range s.channels {
 		if ch.HasMember(actorID) {
@@ -113,7 +118,8 @@ func (s *fakeStore) Channels(_ context.Context, actorID string) ([]domain.Channe
 	return out, nil
 }
 
-func (s *fakeStore) Join(_ context.Context, actorID, channelID, origin string) (domain.Channel, bool, error) {
+func (s *fakeStore) Join(_ context.Context, actor domain.Actor, channelID string) (domain.Channel, bool, error) {
+	actorID, origin := actor.UserID, actor.SessionID
 	ch, ok := s.channels[channelID]
 	if !ok {
 		return domain.Channel{}, false, domain.ErrChannelNotFound
@@ -129,7 +135,8 @@ func (s *fakeStore) Join(_ context.Context, actorID, channelID, origin string) (
 	return *ch, true, nil
 }
 
-func (s *fakeStore) Leave(_ context.Context, actorID, channelID, origin string) error {
+func (s *fakeStore) Leave(_ context.Context, actor domain.Actor, channelID string) error {
+	actorID, origin := actor.UserID, actor.SessionID
 	ch, err := s.member(actorID, channelID)
 	if err != nil {
 		return err
@@ -145,7 +152,8 @@ func (s *fakeStore) Leave(_ context.Context, actorID, channelID, origin string) 
 	return nil
 }
 
-func (s *fakeStore) UsersSharingChannel(_ context.Context, actorID string, ids []string) ([]domain.User, error) {
+func (s *fakeStore) UsersSharingChannel(_ context.Context, actor domain.Actor, ids []string) ([]domain.User, error) {
+	actorID := actor.UserID
 	var out []domain.User
 	for _, id := range ids {
 		if id == actorID {

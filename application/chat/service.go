@@ -29,17 +29,17 @@ type CreateChannelInput struct {
 }
 
 // CreateChannel creates a direct or group channel with the actor in it.
-func (s *Service) CreateChannel(ctx context.Context, actorID, origin string, in CreateChannelInput) (domain.Channel, bool, error) {
+func (s *Service) CreateChannel(ctx context.Context, actor domain.Actor, in CreateChannelInput) (domain.Channel, bool, error) {
 	typ, err := domain.ParseChannelType(in.Type)
 	if err != nil {
 		return domain.Channel{}, false, err
 	}
-	spec := domain.NewChannelSpec{Type: typ, Name: in.Name, CreatorID: actorID, MemberIDs: in.MemberIDs}
+	spec := domain.NewChannelSpec{Type: typ, Name: in.Name, CreatorID: actor.UserID, MemberIDs: in.MemberIDs}
 	members, err := spec.Members()
 	if err != nil {
 		return domain.Channel{}, false, err
 	}
-	ch, created, err := s.store.CreateChannel(ctx, actorID, spec, members, origin)
+	ch, created, err := s.store.CreateChannel(ctx, actor, spec, members)
 	if err != nil {
 		return domain.Channel{}, false, fmt.Errorf("create %s channel: %w", typ, err)
 	}
@@ -57,7 +57,7 @@ type SendMessageInput struct {
 // clientMessageId returns the original message. The rate limit is checked
 // before the store is touched, so a refused message is never stored and
 // takes no seq.
-func (s *Service) SendMessage(ctx context.Context, actorID, origin string, in SendMessageInput) (domain.Message, error) {
+func (s *Service) SendMessage(ctx context.Context, actor domain.Actor, in SendMessageInput) (domain.Message, error) {
 	if in.ChannelID == "" {
 		return domain.Message{}, domain.Errorf(domain.KindValidation, "channelId must not be empty")
 	}
@@ -67,17 +67,17 @@ func (s *Service) SendMessage(ctx context.Context, actorID, origin string, in Se
 	if err := domain.ValidateBody(in.Body); err != nil {
 		return domain.Message{}, err
 	}
-	if !s.limiter.AllowSend(actorID) {
+	if !s.limiter.AllowSend(actor.UserID) {
 		return domain.Message{}, domain.ErrRateLimited
 	}
 	msg := domain.Message{
 		ChannelID:       in.ChannelID,
-		SenderID:        actorID,
+		SenderID:        actor.UserID,
 		ClientMessageID: in.ClientMessageID,
 		Body:            in.Body,
 		Status:          domain.MessageSent,
 	}
-	stored, _, err := s.store.AppendMessage(ctx, actorID, msg, origin)
+	stored, _, err := s.store.AppendMessage(ctx, actor, msg)
 	if err != nil {
 		return domain.Message{}, fmt.Errorf("send message to %s: %w", in.ChannelID, err)
 	}
@@ -85,11 +85,11 @@ func (s *Service) SendMessage(ctx context.Context, actorID, origin string, in Se
 }
 
 // Messages reads a page of a channel's history.
-func (s *Service) Messages(ctx context.Context, actorID, channelID string, page domain.Page) ([]domain.Message, bool, error) {
+func (s *Service) Messages(ctx context.Context, actor domain.Actor, channelID string, page domain.Page) ([]domain.Message, bool, error) {
 	if channelID == "" {
 		return nil, false, domain.Errorf(domain.KindValidation, "channelId must not be empty")
 	}
-	msgs, more, err := s.store.Messages(ctx, actorID, channelID, page)
+	msgs, more, err := s.store.Messages(ctx, actor, channelID, page)
 	if err != nil {
 		return nil, false, fmt.Errorf("read history of %s: %w", channelID, err)
 	}
@@ -97,11 +97,11 @@ func (s *Service) Messages(ctx context.Context, actorID, channelID string, page 
 }
 
 // Channel returns one channel the actor belongs to, with its members.
-func (s *Service) Channel(ctx context.Context, actorID, channelID string) (domain.Channel, error) {
+func (s *Service) Channel(ctx context.Context, actor domain.Actor, channelID string) (domain.Channel, error) {
 	if channelID == "" {
 		return domain.Channel{}, domain.Errorf(domain.KindValidation, "channelId must not be empty")
 	}
-	ch, err := s.store.Channel(ctx, actorID, channelID)
+	ch, err := s.store.Channel(ctx, actor, channelID)
 	if err != nil {
 		return domain.Channel{}, fmt.Errorf("get channel %s: %w", channelID, err)
 	}
@@ -109,20 +109,20 @@ func (s *Service) Channel(ctx context.Context, actorID, channelID string) (domai
 }
 
 // Channels lists the channels the actor belongs to, for the ready frame.
-func (s *Service) Channels(ctx context.Context, actorID string) ([]domain.Channel, error) {
-	chs, err := s.store.Channels(ctx, actorID)
+func (s *Service) Channels(ctx context.Context, actor domain.Actor) ([]domain.Channel, error) {
+	chs, err := s.store.Channels(ctx, actor)
 	if err != nil {
-		return nil, fmt.Errorf("list channels of %s: %w", actorID, err)
+		return nil, fmt.Errorf("list channels of %s: %w", actor.UserID, err)
 	}
 	return chs, nil
 }
 
 // Join makes the actor a member of a channel; joining twice is harmless.
-func (s *Service) Join(ctx context.Context, actorID, origin, channelID string) (domain.Channel, error) {
+func (s *Service) Join(ctx context.Context, actor domain.Actor, channelID string) (domain.Channel, error) {
 	if channelID == "" {
 		return domain.Channel{}, domain.Errorf(domain.KindValidation, "channelId must not be empty")
 	}
-	ch, _, err := s.store.Join(ctx, actorID, channelID, origin)
+	ch, _, err := s.store.Join(ctx, actor, channelID)
 	if err != nil {
 		return domain.Channel{}, fmt.Errorf("join %s: %w", channelID, err)
 	}
@@ -130,11 +130,11 @@ func (s *Service) Join(ctx context.Context, actorID, origin, channelID string) (
 }
 
 // Leave ends the actor's membership of a channel.
-func (s *Service) Leave(ctx context.Context, actorID, origin, channelID string) error {
+func (s *Service) Leave(ctx context.Context, actor domain.Actor, channelID string) error {
 	if channelID == "" {
 		return domain.Errorf(domain.KindValidation, "channelId must not be empty")
 	}
-	if err := s.store.Leave(ctx, actorID, channelID, origin); err != nil {
+	if err := s.store.Leave(ctx, actor, channelID); err != nil {
 		return fmt.Errorf("leave %s: %w", channelID, err)
 	}
 	return nil
@@ -142,14 +142,14 @@ func (s *Service) Leave(ctx context.Context, actorID, origin, channelID string) 
 
 // Users returns the profiles of those ids the actor may see: itself and
 // users it shares a channel with.
-func (s *Service) Users(ctx context.Context, actorID string, ids []string) ([]domain.User, error) {
+func (s *Service) Users(ctx context.Context, actor domain.Actor, ids []string) ([]domain.User, error) {
 	if len(ids) > MaxLookupIDs {
 		return nil, domain.Errorf(domain.KindValidation, "at most %d userIds", MaxLookupIDs)
 	}
 	if len(ids) == 0 {
 		return []domain.User{}, nil
 	}
-	users, err := s.store.UsersSharingChannel(ctx, actorID, dedupe(ids))
+	users, err := s.store.UsersSharingChannel(ctx, actor, dedupe(ids))
 	if err != nil {
 		return nil, fmt.Errorf("look up %d users: %w", len(ids), err)
 	}

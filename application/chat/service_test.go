@@ -28,21 +28,21 @@ func TestCreateChannelValidatesBeforeStoring(t *testing.T) {
 		{Type: "direct", MemberIDs: []string{"b", "c"}},
 		{Type: "chatroom", MemberIDs: []string{"b"}},
 	} {
-		if _, _, err := svc.CreateChannel(ctx, "a", "s1", in); domain.KindOf(err) != domain.KindValidation {
+		if _, _, err := svc.CreateChannel(ctx, domain.Actor{UserID: "a", SessionID: "s1"}, in); domain.KindOf(err) != domain.KindValidation {
 			t.Errorf("%+v: err = %v, want validation", in, err)
 		}
 	}
 	if len(store.channels) != 0 {
 		t.Fatal("an invalid channel reached the store")
 	}
-	ch, created, err := svc.CreateChannel(ctx, "a", "s1", CreateChannelInput{Type: "group", Name: "g", MemberIDs: []string{"b", "a", "b"}})
+	ch, created, err := svc.CreateChannel(ctx, domain.Actor{UserID: "a", SessionID: "s1"}, CreateChannelInput{Type: "group", Name: "g", MemberIDs: []string{"b", "a", "b"}})
 	if err != nil || !created {
 		t.Fatalf("create group: %v created=%v", err, created)
 	}
 	if diff := cmp.Diff([]string{"a", "b"}, ch.MemberIDs); diff != "" {
 		t.Fatalf("members (-want +got): %s", diff)
 	}
-	_, _, err = svc.CreateChannel(ctx, "a", "s1", CreateChannelInput{Type: "group", MemberIDs: []string{"ghost"}})
+	_, _, err = svc.CreateChannel(ctx, domain.Actor{UserID: "a", SessionID: "s1"}, CreateChannelInput{Type: "group", MemberIDs: []string{"ghost"}})
 	if !errors.Is(err, domain.ErrUserNotFound) {
 		t.Fatalf("unknown member: err = %v", err)
 	}
@@ -51,7 +51,7 @@ func TestCreateChannelValidatesBeforeStoring(t *testing.T) {
 func TestSendMessageRules(t *testing.T) {
 	svc, store, _ := newTestService("a", "b", "c")
 	ctx := context.Background()
-	ch, _, _ := svc.CreateChannel(ctx, "a", "s1", CreateChannelInput{Type: "direct", MemberIDs: []string{"b"}})
+	ch, _, _ := svc.CreateChannel(ctx, domain.Actor{UserID: "a", SessionID: "s1"}, CreateChannelInput{Type: "direct", MemberIDs: []string{"b"}})
 	tests := []struct {
 		name  string
 		actor string
@@ -68,7 +68,7 @@ func TestSendMessageRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := svc.SendMessage(ctx, tt.actor, "s", tt.in)
+			_, err := svc.SendMessage(ctx, domain.Actor{UserID: tt.actor, SessionID: "s"}, tt.in)
 			if domain.KindOf(err) != tt.kind {
 				t.Fatalf("err = %v (kind %v), want kind %v", err, domain.KindOf(err), tt.kind)
 			}
@@ -82,17 +82,17 @@ func TestSendMessageRules(t *testing.T) {
 func TestSendMessageDenseSeqAndRetry(t *testing.T) {
 	svc, store, _ := newTestService("a", "b")
 	ctx := context.Background()
-	ch, _, _ := svc.CreateChannel(ctx, "a", "s1", CreateChannelInput{Type: "direct", MemberIDs: []string{"b"}})
-	first, err := svc.SendMessage(ctx, "a", "s1", SendMessageInput{ChannelID: ch.ID, Body: "one", ClientMessageID: "k1"})
+	ch, _, _ := svc.CreateChannel(ctx, domain.Actor{UserID: "a", SessionID: "s1"}, CreateChannelInput{Type: "direct", MemberIDs: []string{"b"}})
+	first, err := svc.SendMessage(ctx, domain.Actor{UserID: "a", SessionID: "s1"}, SendMessageInput{ChannelID: ch.ID, Body: "one", ClientMessageID: "k1"})
 	if err != nil || first.Seq != 1 || first.Status != domain.MessageSent {
 		t.Fatalf("first = %+v, %v", first, err)
 	}
-	second, _ := svc.SendMessage(ctx, "b", "s2", SendMessageInput{ChannelID: ch.ID, Body: "two", ClientMessageID: "k1"})
+	second, _ := svc.SendMessage(ctx, domain.Actor{UserID: "b", SessionID: "s2"}, SendMessageInput{ChannelID: ch.ID, Body: "two", ClientMessageID: "k1"})
 	if second.Seq != 2 {
 		t.Fatalf("another sender's k1 is a different message: seq %d", second.Seq)
 	}
 	events := len(store.events)
-	retry, err := svc.SendMessage(ctx, "a", "s1", SendMessageInput{ChannelID: ch.ID, Body: "one", ClientMessageID: "k1"})
+	retry, err := svc.SendMessage(ctx, domain.Actor{UserID: "a", SessionID: "s1"}, SendMessageInput{ChannelID: ch.ID, Body: "one", ClientMessageID: "k1"})
 	if err != nil || retry.ID != first.ID || retry.Seq != 1 {
 		t.Fatalf("retry = %+v, %v; want the original", retry, err)
 	}
@@ -104,19 +104,19 @@ func TestSendMessageDenseSeqAndRetry(t *testing.T) {
 func TestRateLimitedSendIsNotStored(t *testing.T) {
 	svc, store, limiter := newTestService("a", "b")
 	ctx := context.Background()
-	ch, _, _ := svc.CreateChannel(ctx, "a", "s1", CreateChannelInput{Type: "direct", MemberIDs: []string{"b"}})
+	ch, _, _ := svc.CreateChannel(ctx, domain.Actor{UserID: "a", SessionID: "s1"}, CreateChannelInput{Type: "direct", MemberIDs: []string{"b"}})
 	limiter.left["a"] = 1
-	if _, err := svc.SendMessage(ctx, "a", "s1", SendMessageInput{ChannelID: ch.ID, Body: "ok", ClientMessageID: "1"}); err != nil {
+	if _, err := svc.SendMessage(ctx, domain.Actor{UserID: "a", SessionID: "s1"}, SendMessageInput{ChannelID: ch.ID, Body: "ok", ClientMessageID: "1"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := svc.SendMessage(ctx, "a", "s1", SendMessageInput{ChannelID: ch.ID, Body: "too many", ClientMessageID: "2"})
+	_, err := svc.SendMessage(ctx, domain.Actor{UserID: "a", SessionID: "s1"}, SendMessageInput{ChannelID: ch.ID, Body: "too many", ClientMessageID: "2"})
 	if !errors.Is(err, domain.ErrRateLimited) {
 		t.Fatalf("err = %v, want rate limited", err)
 	}
 	if store.appends != 1 {
 		t.Fatalf("store was called %d times, want 1", store.appends)
 	}
-	next, _ := svc.SendMessage(ctx, "b", "s2", SendMessageInput{ChannelID: ch.ID, Body: "b", ClientMessageID: "3"})
+	next, _ := svc.SendMessage(ctx, domain.Actor{UserID: "b", SessionID: "s2"}, SendMessageInput{ChannelID: ch.ID, Body: "b", ClientMessageID: "3"})
 	if next.Seq != 2 {
 		t.Fatalf("refused message took a seq: next seq %d", next.Seq)
 	}
@@ -125,8 +125,8 @@ func TestRateLimitedSendIsNotStored(t *testing.T) {
 func TestUsersLookupLimits(t *testing.T) {
 	svc, _, _ := newTestService("a", "b", "c")
 	ctx := context.Background()
-	_, _, _ = svc.CreateChannel(ctx, "a", "s1", CreateChannelInput{Type: "direct", MemberIDs: []string{"b"}})
-	users, err := svc.Users(ctx, "a", []string{"a", "b", "c", "b", "ghost"})
+	_, _, _ = svc.CreateChannel(ctx, domain.Actor{UserID: "a", SessionID: "s1"}, CreateChannelInput{Type: "direct", MemberIDs: []string{"b"}})
+	users, err := svc.Users(ctx, domain.Actor{UserID: "a"}, []string{"a", "b", "c", "b", "ghost"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestUsersLookupLimits(t *testing.T) {
 	for i := range many {
 		many[i] = "x"
 	}
-	if _, err := svc.Users(ctx, "a", many); domain.KindOf(err) != domain.KindValidation {
+	if _, err := svc.Users(ctx, domain.Actor{UserID: "a"}, many); domain.KindOf(err) != domain.KindValidation {
 		t.Fatalf("101 ids: err = %v", err)
 	}
 }
@@ -150,10 +150,10 @@ func TestEmptyChannelIDIsValidation(t *testing.T) {
 	svc, _, _ := newTestService("a")
 	ctx := context.Background()
 	checks := map[string]error{}
-	_, _, checks["messages"] = svc.Messages(ctx, "a", "", domain.Page{Limit: 1})
-	_, checks["channel"] = svc.Channel(ctx, "a", "")
-	_, checks["join"] = svc.Join(ctx, "a", "s", "")
-	checks["leave"] = svc.Leave(ctx, "a", "s", "")
+	_, _, checks["messages"] = svc.Messages(ctx, domain.Actor{UserID: "a"}, "", domain.Page{Limit: 1})
+	_, checks["channel"] = svc.Channel(ctx, domain.Actor{UserID: "a"}, "")
+	_, checks["join"] = svc.Join(ctx, domain.Actor{UserID: "a", SessionID: "s"}, "")
+	checks["leave"] = svc.Leave(ctx, domain.Actor{UserID: "a", SessionID: "s"}, "")
 	for name, err := range checks {
 		if domain.KindOf(err) != domain.KindValidation {
 			t.Errorf("%s: err = %v", name, err)
@@ -164,17 +164,17 @@ func TestEmptyChannelIDIsValidation(t *testing.T) {
 func TestJoinLeaveEvents(t *testing.T) {
 	svc, store, _ := newTestService("a", "b")
 	ctx := context.Background()
-	ch, _, _ := svc.CreateChannel(ctx, "a", "s1", CreateChannelInput{Type: "group"})
-	if _, err := svc.Join(ctx, "b", "s2", ch.ID); err != nil {
+	ch, _, _ := svc.CreateChannel(ctx, domain.Actor{UserID: "a", SessionID: "s1"}, CreateChannelInput{Type: "group"})
+	if _, err := svc.Join(ctx, domain.Actor{UserID: "b", SessionID: "s2"}, ch.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Join(ctx, "b", "s2", ch.ID); err != nil {
+	if _, err := svc.Join(ctx, domain.Actor{UserID: "b", SessionID: "s2"}, ch.ID); err != nil {
 		t.Fatal("joining twice must be harmless:", err)
 	}
-	if err := svc.Leave(ctx, "b", "s2", ch.ID); err != nil {
+	if err := svc.Leave(ctx, domain.Actor{UserID: "b", SessionID: "s2"}, ch.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.SendMessage(ctx, "b", "s2", SendMessageInput{ChannelID: ch.ID, Body: "hi", ClientMessageID: "1"}); !errors.Is(err, domain.ErrNotMember) {
+	if _, err := svc.SendMessage(ctx, domain.Actor{UserID: "b", SessionID: "s2"}, SendMessageInput{ChannelID: ch.ID, Body: "hi", ClientMessageID: "1"}); !errors.Is(err, domain.ErrNotMember) {
 		t.Fatalf("send after leave: %v", err)
 	}
 	var types []domain.EventType

@@ -1,6 +1,7 @@
 // Package fanout routes committed events to the gateway nodes whose users
-// must hear about them: the seed's steps 3 to 5 ("find the recipients'
-// nodes on the ring and send the event straight there").
+// must hear about them: steps 3 to 5 of product design §2 in
+// docs/architecture.md ("find the recipients' nodes on the ring and send
+// the event straight there").
 //
 // In a cluster one consumer group, shared by all nodes, reads the event
 // topics; each partition is read by one node, which hands its batches to a

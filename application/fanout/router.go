@@ -8,14 +8,12 @@ import (
 	"time"
 
 	"github.com/chatd/chat/domain"
+	"github.com/chatd/chat/retry"
 )
 
-// Retry bounds for a node that does not answer, and for the members
-// lookup while the database is away.
-const (
-	minBackoff = 50 * time.Millisecond
-	maxBackoff = 2 * time.Second
-)
+// routeBackoff spaces the retries for a node that does not answer, and
+// for the members lookup while the database is away.
+var routeBackoff = retry.Backoff{Min: 50 * time.Millisecond, Max: 2 * time.Second}
 
 // Router sends each event to the nodes of its recipients. It implements
 // the consumer's Hub port.
@@ -77,18 +75,14 @@ func (r *Router) lookup(ctx context.Context, events []domain.Event) (map[string]
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	for failures := 0; ; failures++ {
+	edge := retry.NewEdge(r.log, slog.LevelWarn, "members lookup")
+	for {
 		members, err := r.members.ChannelMembers(ctx, ids)
 		if err == nil {
-			if failures > 0 {
-				r.log.InfoContext(ctx, "members lookup recovered", "attempts", failures+1)
-			}
+			edge.OK(ctx)
 			return members, nil
 		}
-		if failures == 0 {
-			r.log.WarnContext(ctx, "members lookup failing; retrying", "channels", len(ids), "err", err)
-		}
-		if !sleep(ctx, backoff(failures)) {
+		if !routeBackoff.Wait(ctx, edge.Fail(ctx, err, slog.Int("channels", len(ids)))) {
 			return nil, fmt.Errorf("look up members of %d channels: %w", len(ids), ctx.Err())
 		}
 	}
@@ -164,12 +158,11 @@ func (r *Router) sendTo(ctx context.Context, node string, batch []domain.Event) 
 		_ = r.local.Deliver(ctx, batch)
 		return
 	}
-	for failures := 0; ; failures++ {
+	edge := retry.NewEdge(r.log.With("node", node), slog.LevelWarn, "sending events to a node")
+	for {
 		err := r.peers.Send(ctx, node, batch)
 		if err == nil {
-			if failures > 0 {
-				r.log.InfoContext(ctx, "node takes events again", "node", node, "attempts", failures+1)
-			}
+			edge.OK(ctx)
 			return
 		}
 		if ctx.Err() != nil {
@@ -180,30 +173,8 @@ func (r *Router) sendTo(ctx context.Context, node string, batch []domain.Event) 
 				"node", node, "events", len(batch), "err", err)
 			return
 		}
-		if failures == 0 {
-			r.log.WarnContext(ctx, "node does not take events; retrying", "node", node, "events", len(batch), "err", err)
-		}
-		if !sleep(ctx, backoff(failures)) {
+		if !routeBackoff.Wait(ctx, edge.Fail(ctx, err, slog.Int("events", len(batch)))) {
 			return
 		}
-	}
-}
-
-func backoff(failures int) time.Duration {
-	d := minBackoff
-	for i := 0; i < failures && d < maxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, maxBackoff)
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

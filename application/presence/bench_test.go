@@ -48,7 +48,7 @@ func BenchmarkHeartbeat(b *testing.B) {
 	ctx := context.Background()
 	in := HeartbeatInput{Status: "online"}
 	for i := range users {
-		if _, err := svc.Heartbeat(ctx, users[i], sessions[i], in); err != nil {
+		if _, err := svc.Heartbeat(ctx, domain.Actor{UserID: users[i], SessionID: sessions[i]}, in); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -76,7 +76,7 @@ func BenchmarkHeartbeat(b *testing.B) {
 		i := int(next.Add(7919)) // goroutines start at different users
 		for pb.Next() {
 			i = (i + 1) % online
-			if _, err := svc.Heartbeat(ctx, users[i], sessions[i], in); err != nil {
+			if _, err := svc.Heartbeat(ctx, domain.Actor{UserID: users[i], SessionID: sessions[i]}, in); err != nil {
 				b.Error(err)
 				return
 			}

@@ -47,8 +47,8 @@ type Clock interface {
 	Now() time.Time
 }
 
-// Trigger is the delayed offline trigger of this node (the seed's
-// DelayedTriggerManager): it knows which users are online here, when each
+// Trigger is the delayed offline trigger of this node (product design §3 in
+// docs/architecture.md): it knows which users are online here, when each
 // of their connections last heartbeated, and when each user times out. It
 // queues the resulting status changes, latest per user, in the order they
 // happen, for the flusher to write. *Tracker is the implementation.

@@ -56,12 +56,12 @@ type HeartbeatInput struct {
 	Status string
 }
 
-// Heartbeat applies one heartbeat of connection sessionID of actorID and
+// Heartbeat applies one heartbeat of the actor's session and
 // returns the server time for the acknowledgement. It never waits for the
 // database: a status change is queued for the worker, and a heartbeat that
 // changes nothing costs a few map operations.
-func (s *Service) Heartbeat(ctx context.Context, actorID, sessionID string, in HeartbeatInput) (time.Time, error) {
-	if in.UserID != "" && in.UserID != actorID {
+func (s *Service) Heartbeat(ctx context.Context, actor domain.Actor, in HeartbeatInput) (time.Time, error) {
+	if in.UserID != "" && in.UserID != actor.UserID {
 		return time.Time{}, ErrOtherUser
 	}
 	status, err := domain.ParsePresenceStatus(in.Status)
@@ -72,9 +72,9 @@ func (s *Service) Heartbeat(ctx context.Context, actorID, sessionID string, in H
 	s.metrics.HeartbeatReceived()
 	var changed bool
 	if status == domain.PresenceOnline {
-		changed = s.trigger.Beat(actorID, sessionID, now)
+		changed = s.trigger.Beat(actor.UserID, actor.SessionID, now)
 	} else {
-		changed = s.trigger.Leave(actorID, sessionID, now)
+		changed = s.trigger.Leave(actor.UserID, actor.SessionID, now)
 	}
 	if changed {
 		s.signal()

@@ -30,7 +30,7 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) heartbeat(d time.Duration, user, session, status string) {
 	f.t.Helper()
 	f.clock.set(d)
-	got, err := f.svc.Heartbeat(context.Background(), user, session, HeartbeatInput{Status: status})
+	got, err := f.svc.Heartbeat(context.Background(), domain.Actor{UserID: user, SessionID: session}, HeartbeatInput{Status: status})
 	if err != nil {
 		f.t.Fatalf("Heartbeat: %v", err)
 	}
@@ -59,15 +59,15 @@ func (f *fixture) expectAnnounced(d time.Duration, want ...domain.UserPresence) 
 func TestHeartbeatRefusesOtherUsersAndUnknownStatuses(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	_, err := f.svc.Heartbeat(ctx, "u1", "s1", HeartbeatInput{UserID: "u2", Status: "online"})
+	_, err := f.svc.Heartbeat(ctx, domain.Actor{UserID: "u1", SessionID: "s1"}, HeartbeatInput{UserID: "u2", Status: "online"})
 	if domain.KindOf(err) != domain.KindForbidden {
 		t.Fatalf("heartbeat for another user: %v, want forbidden", err)
 	}
-	_, err = f.svc.Heartbeat(ctx, "u1", "s1", HeartbeatInput{UserID: "u1", Status: "away"})
+	_, err = f.svc.Heartbeat(ctx, domain.Actor{UserID: "u1", SessionID: "s1"}, HeartbeatInput{UserID: "u1", Status: "away"})
 	if domain.KindOf(err) != domain.KindValidation {
 		t.Fatalf("heartbeat with status away: %v, want validation", err)
 	}
-	if _, err := f.svc.Heartbeat(ctx, "u1", "s1", HeartbeatInput{UserID: "u1", Status: "online"}); err != nil {
+	if _, err := f.svc.Heartbeat(ctx, domain.Actor{UserID: "u1", SessionID: "s1"}, HeartbeatInput{UserID: "u1", Status: "online"}); err != nil {
 		t.Fatalf("heartbeat naming oneself: %v", err)
 	}
 	f.expectAnnounced(0, online("u1", 0))

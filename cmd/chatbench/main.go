@@ -1,5 +1,5 @@
 // Command chatbench is the load generator of chatd. It speaks only the
-// public protocol (PROTOCOL.md): it creates its users and tokens through
+// public protocol (docs/protocol.md): it creates its users and tokens through
 // the admin API, opens /ws with Bearer tokens, exchanges JSON frames, and
 // reads the server's memory and CPU from /metrics. It runs one named
 // scenario (idle, direct, group, presence, burst-reconnect), checks that

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// The frames below are chatbench's own reading of PROTOCOL.md. It does not
+// The frames below are chatbench's own reading of docs/protocol.md. It does not
 // import the server's protocol package on purpose: a field renamed on the
 // server must break the benchmark the way it would break any client.
 

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"time"
 
 	"github.com/chatd/chat/infrastructure/config"
 	"github.com/chatd/chat/interfaces/ws"
@@ -68,9 +67,18 @@ func (a *App) Run(ctx context.Context) error {
 		ln.Close()
 		return fmt.Errorf("join the ring: %w", err)
 	}
+	// Nothing waits forever on a silent peer (protocol v1.1): slow
+	// headers, a stalled body and an idle keep-alive connection are all
+	// closed. ReadTimeout does not cut WebSockets: net/http clears a
+	// connection's deadlines when a handler hijacks it, and the gateway's
+	// sweeper bounds WebSocket silence instead
+	// (TestWebSocketOutlivesTheHTTPReadTimeout).
+	timeouts := a.cfg.HTTP.WithDefaults()
 	server := &http.Server{
 		Handler:           a.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: timeouts.ReadHeader,
+		ReadTimeout:       timeouts.Read,
+		IdleTimeout:       timeouts.Idle,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
 	workCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))

@@ -85,7 +85,7 @@ func TestReadyFrame(t *testing.T) {
 	s := startServer(t, nil)
 	alice, aliceID := s.login("alice")
 	if alice.ready.UserID != aliceID || alice.ready.NodeID != "test-node" || alice.ready.SessionID == "" ||
-		alice.ready.HeartbeatIntervalMs != 10000 || alice.ready.PresenceTimeoutMs != 30000 || len(alice.ready.Channels) != 0 {
+		alice.ready.HeartbeatIntervalMs != int(s.cfg.HeartbeatInterval.Milliseconds()) || alice.ready.PresenceTimeoutMs != 30000 || len(alice.ready.Channels) != 0 {
 		t.Fatalf("ready = %+v", alice.ready)
 	}
 	bobID, bobToken := s.newUser("bob")

@@ -58,7 +58,7 @@ func benchOutboxPath(b *testing.B, mode string) {
 	defer cancel()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	dbURL := pgtest.NewDatabase(b)
-	db, err := postgres.Open(ctx, dbURL, logger)
+	db, err := postgres.Open(ctx, postgres.Config{URL: dbURL, ActorKey: postgres.ActorKey("bench secret of the outbox path")}, logger)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -116,8 +116,9 @@ func benchOutboxPath(b *testing.B, mode string) {
 			defer tick.Stop()
 			for n := 0; time.Since(start) < benchWarmUp+benchDuration; n++ {
 				<-tick.C
-				msg, _, err := store.AppendMessage(ctx, ch.sender, domain.Message{
-					ChannelID: ch.id, ClientMessageID: fmt.Sprint(n), Body: "benchmark message", Status: domain.MessageSent}, "bench")
+				msg, _, err := store.AppendMessage(ctx, domain.Actor{UserID: ch.sender, SessionID: "bench"}, domain.Message{
+					ChannelID: ch.id, ClientMessageID: fmt.Sprint(n), Body: "benchmark message", Status: domain.MessageSent})
+
 				if err != nil {
 					b.Error(err)
 					return
@@ -183,7 +184,7 @@ func benchChannels(b *testing.B, ctx context.Context, db *postgres.DB, store *po
 			b.Fatal(err)
 		}
 		spec := domain.NewChannelSpec{Type: domain.ChannelGroup, Name: "bench", CreatorID: u.ID}
-		ch, _, err := store.CreateChannel(ctx, u.ID, spec, []string{u.ID}, "bench")
+		ch, _, err := store.CreateChannel(ctx, domain.Actor{UserID: u.ID, SessionID: "bench"}, spec, []string{u.ID})
 		if err != nil {
 			b.Fatal(err)
 		}

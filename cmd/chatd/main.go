@@ -24,6 +24,9 @@ func main() {
 
 func run() int {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if len(os.Args) > 1 && os.Args[1] == "migrate" {
+		return runMigrate(logger)
+	}
 	cfg, err := config.Load(embeddedGetenv(os.Getenv))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "chatd: invalid configuration:", err)

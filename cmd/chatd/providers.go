@@ -15,11 +15,12 @@ import (
 	"github.com/chatd/chat/infrastructure/auth"
 	"github.com/chatd/chat/infrastructure/cluster"
 	"github.com/chatd/chat/infrastructure/config"
+	"github.com/chatd/chat/infrastructure/ids"
 	"github.com/chatd/chat/infrastructure/kafka"
 	"github.com/chatd/chat/infrastructure/postgres"
 	"github.com/chatd/chat/infrastructure/ratelimit"
-	"github.com/chatd/chat/infrastructure/system"
 	"github.com/chatd/chat/infrastructure/telemetry"
+	"github.com/chatd/chat/infrastructure/wallclock"
 	"github.com/chatd/chat/interfaces/httpapi"
 	"github.com/chatd/chat/interfaces/origin"
 	"github.com/chatd/chat/interfaces/peerapi"
@@ -49,8 +50,8 @@ var infrastructureSet = wire.NewSet(
 	provideLimiter,
 	provideJWT,
 	telemetry.NewRegistry,
-	wire.Struct(new(system.Clock)),
-	wire.Struct(new(system.UUIDs)),
+	wire.Struct(new(wallclock.Clock)),
+	wire.Struct(new(ids.UUIDs)),
 )
 
 // applicationSet provides the use cases.
@@ -62,7 +63,7 @@ var applicationSet = wire.NewSet(
 // interfacesSet provides the driving adapters.
 var interfacesSet = wire.NewSet(
 	ws.NewHub,
-	ws.NewExpirySweeper,
+	provideSweeper,
 	provideGateway,
 	provideRouter,
 )
@@ -82,14 +83,26 @@ var providerSet = wire.NewSet(
 	wire.Bind(new(chat.SendLimiter), new(*ratelimit.PerUser)),
 	wire.Bind(new(identity.UserStore), new(*postgres.UserStore)),
 	wire.Bind(new(identity.Tokens), new(*auth.JWT)),
-	wire.Bind(new(identity.IDGenerator), new(system.UUIDs)),
-	wire.Bind(new(identity.Clock), new(system.Clock)),
+	wire.Bind(new(identity.IDGenerator), new(ids.UUIDs)),
+	wire.Bind(new(identity.Clock), new(wallclock.Clock)),
 	wire.Bind(new(ws.ChatService), new(*chat.Service)),
 	wire.Bind(new(ws.Authenticator), new(*identity.Service)),
 )
 
+// dbConfig is how this node reaches and proves itself to the database. The
+// actor key comes from the JWT secret, which every node of a deployment
+// shares (see postgres.ActorKey).
+func dbConfig(cfg config.Config) postgres.Config {
+	return postgres.Config{
+		URL:            cfg.DatabaseURL,
+		ActorKey:       postgres.ActorKey(cfg.JWTSecret),
+		AppPassword:    cfg.DBAppPassword,
+		SystemPassword: cfg.DBSystemPassword,
+	}
+}
+
 func provideDB(ctx context.Context, cfg config.Config, logger *slog.Logger) (*postgres.DB, func(), error) {
-	db, err := postgres.Open(ctx, cfg.DatabaseURL, logger)
+	db, err := postgres.Open(ctx, dbConfig(cfg), logger)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -102,8 +115,8 @@ func provideDB(ctx context.Context, cfg config.Config, logger *slog.Logger) (*po
 
 // provideWorkers lists every background loop; each feature contributes
 // its own list from its provider file.
-func provideWorkers(relay *postgres.OutboxRelay, expiry *ws.ExpirySweeper, kafka kafkaWorkers, presence presenceWorkers, cluster clusterWorkers) []namedWorker {
-	workers := []namedWorker{{"outbox relay", relay}, {"token expiry sweep", expiry}}
+func provideWorkers(relay *postgres.OutboxRelay, sweeper *ws.Sweeper, kafka kafkaWorkers, presence presenceWorkers, cluster clusterWorkers) []namedWorker {
+	workers := []namedWorker{{"outbox relay", relay}, {"session sweep", sweeper}}
 	workers = append(workers, kafka...)
 	workers = append(workers, presence...)
 	return append(workers, cluster...)
@@ -121,13 +134,21 @@ func provideJWT(cfg config.Config) *auth.JWT {
 	return auth.NewJWT(cfg.JWTSecret)
 }
 
+// provideSweeper returns the sweep that closes connections whose token
+// expired or whose client went silent.
+func provideSweeper(cfg config.Config, hub *ws.Hub, logger *slog.Logger) *ws.Sweeper {
+	return ws.NewSweeper(hub, cfg.HeartbeatInterval, logger)
+}
+
 func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, presenceService ws.PresenceService, authn ws.Authenticator, owners ws.Owners, logger *slog.Logger) (*ws.Gateway, error) {
 	return ws.NewGateway(ws.Config{
-		NodeID:            cfg.NodeID,
-		AllowedOrigins:    cfg.AllowedOrigins,
-		HeartbeatInterval: cfg.HeartbeatInterval,
-		PresenceTimeout:   cfg.PresenceTimeout,
-		Owners:            owners,
+		NodeID:                cfg.NodeID,
+		AllowedOrigins:        cfg.AllowedOrigins,
+		PublicURL:             cfg.Cluster.PublicWSURL,
+		HeartbeatInterval:     cfg.HeartbeatInterval,
+		PresenceTimeout:       cfg.PresenceTimeout,
+		Owners:                owners,
+		MaxConnectionsPerUser: cfg.MaxConnectionsPerUser,
 	}, hub, chatService, presenceService, authn, logger)
 }
 
@@ -145,7 +166,7 @@ func provideRouter(cfg config.Config, identityService *identity.Service, adminSe
 		Checks:     map[string]httpapi.Pinger{"database": db, "broker": broker, "cluster": membership},
 		AdminToken: cfg.AdminToken,
 		NodeID:     cfg.NodeID,
-		Origins:    origin.NewPolicy(cfg.AllowedOrigins),
+		Origins:    origin.NewPolicy(cfg.AllowedOrigins, cfg.Cluster.PublicWSURL),
 		Metrics:    promhttp.HandlerFor(registry, promhttp.HandlerOpts{Registry: registry}),
 		WebDir:     cfg.WebDir,
 		Logger:     logger,

@@ -11,8 +11,8 @@ import (
 	"github.com/chatd/chat/infrastructure/config"
 	"github.com/chatd/chat/infrastructure/postgres"
 	"github.com/chatd/chat/infrastructure/presencetimer"
-	"github.com/chatd/chat/infrastructure/system"
 	"github.com/chatd/chat/infrastructure/telemetry"
+	"github.com/chatd/chat/infrastructure/wallclock"
 	"github.com/chatd/chat/interfaces/ws"
 )
 
@@ -45,8 +45,8 @@ func providePresenceMetrics(cfg config.Config, registry *prometheus.Registry, tr
 }
 
 // providePresenceService takes the wall clock directly: the shared set
-// provides system.Clock, and a set may bind only what it provides.
-func providePresenceService(cfg config.Config, store presence.Store, trigger presence.Trigger, clock system.Clock, metrics presence.Metrics) *presence.Service {
+// provides wallclock.Clock, and a set may bind only what it provides.
+func providePresenceService(cfg config.Config, store presence.Store, trigger presence.Trigger, clock wallclock.Clock, metrics presence.Metrics) *presence.Service {
 	return presence.NewService(store, trigger, clock, metrics, presence.Config{NodeID: cfg.NodeID})
 }
 

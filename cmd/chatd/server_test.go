@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,19 +31,45 @@ type testServer struct {
 	cfg  config.Config
 	addr string
 	stop func()
+	// logs holds what the server logged (at Warn and above), also
+	// written to stderr.
+	logs *logBuffer
+}
+
+// logBuffer is a concurrency-safe copy of a server's log.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// count returns how many logged lines contain text.
+func (b *logBuffer) count(text string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Count(b.buf.String(), text)
 }
 
 func testConfig(dbURL string) config.Config {
 	return config.Config{
-		HTTPAddr:          "127.0.0.1:0",
-		AdminToken:        testAdminToken,
-		JWTSecret:         testJWTSecret,
-		DatabaseURL:       dbURL,
-		NodeID:            "test-node",
-		SendRate:          1000,
-		SendBurst:         1000,
-		AllowedOrigins:    []string{"app.example.com"},
-		HeartbeatInterval: 10 * time.Second,
+		HTTPAddr:       "127.0.0.1:0",
+		AdminToken:     testAdminToken,
+		JWTSecret:      testJWTSecret,
+		DatabaseURL:    dbURL,
+		NodeID:         "test-node",
+		SendRate:       1000,
+		SendBurst:      1000,
+		AllowedOrigins: []string{"app.example.com"},
+		// The test clients send no heartbeats unless a test says so, and
+		// a test may wait out a broker or a node for a while: a minute's
+		// interval (3 minutes of silence before 4009) keeps liveness out
+		// of tests that are not about it.
+		HeartbeatInterval: time.Minute,
 		PresenceTimeout:   30 * time.Second,
 		ShutdownTimeout:   5 * time.Second,
 		Kafka:             testKafka(),
@@ -61,7 +89,8 @@ func startServer(t testing.TB, edit func(*config.Config)) *testServer {
 func startWithConfig(t testing.TB, cfg config.Config) *testServer {
 	t.Helper()
 	requireKafka(t, cfg)
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(io.MultiWriter(os.Stderr, logs), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
 	app, cleanup, err := initApp(ctx, cfg, logger)
 	if err != nil {
@@ -78,7 +107,7 @@ func startWithConfig(t testing.TB, cfg config.Config) *testServer {
 		cleanup()
 		t.Fatalf("app stopped before listening: %v", err)
 	}
-	s := &testServer{t: t, cfg: cfg, addr: addr}
+	s := &testServer{t: t, cfg: cfg, addr: addr, logs: logs}
 	var stopped bool
 	s.stop = func() {
 		if stopped {

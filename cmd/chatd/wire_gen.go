@@ -12,9 +12,10 @@ import (
 	"github.com/chatd/chat/application/chat"
 	"github.com/chatd/chat/application/identity"
 	"github.com/chatd/chat/infrastructure/config"
+	"github.com/chatd/chat/infrastructure/ids"
 	"github.com/chatd/chat/infrastructure/postgres"
-	"github.com/chatd/chat/infrastructure/system"
 	"github.com/chatd/chat/infrastructure/telemetry"
+	"github.com/chatd/chat/infrastructure/wallclock"
 	"github.com/chatd/chat/interfaces/ws"
 	"log/slog"
 )
@@ -30,8 +31,8 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	}
 	userStore := postgres.NewUserStore(db)
 	jwt := provideJWT(cfg)
-	uuiDs := system.UUIDs{}
-	clock := system.Clock{}
+	uuiDs := ids.UUIDs{}
+	clock := wallclock.Clock{}
 	service := identity.NewService(userStore, jwt, uuiDs, clock)
 	adminStore := postgres.NewAdminStore(db)
 	membership, cleanup2, err := provideMembership(ctx, cfg, logger)
@@ -82,7 +83,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		return nil, nil, err
 	}
 	outboxRelay := provideRelay(db, publisher, logger)
-	expirySweeper := ws.NewExpirySweeper(hub, logger)
+	sweeper := provideSweeper(cfg, hub, logger)
 	members := postgres.NewMembers(db)
 	client, cleanup5, err := providePeers(cfg, membership, registry)
 	if err != nil {
@@ -125,7 +126,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	}
 	mainPresenceWorkers := providePresenceWorkers(cfg, db, presenceService, nodeLiveness, presenceMetrics, logger)
 	mainClusterWorkers := provideClusterWorkers(cfg, hub, membership, logger)
-	v := provideWorkers(outboxRelay, expirySweeper, mainKafkaWorkers, mainPresenceWorkers, mainClusterWorkers)
+	v := provideWorkers(outboxRelay, sweeper, mainKafkaWorkers, mainPresenceWorkers, mainClusterWorkers)
 	app := newApp(cfg, handler, gateway, v, membership, logger)
 	return app, func() {
 		cleanup6()

@@ -3,8 +3,11 @@
 package auth
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -15,6 +18,11 @@ import (
 // leeway tolerates small clock skew between the backend that minted a
 // token and this node; anything larger is a real expiry.
 const leeway = 5 * time.Second
+
+// futureSkew is how far in the future a token's iat or nbf may lie
+// (protocol v1.1): a clock that far ahead is not skew but a forged or
+// broken token.
+const futureSkew = 60 * time.Second
 
 // JWT signs and checks tokens with one shared secret.
 type JWT struct {
@@ -47,10 +55,13 @@ func (j *JWT) Issue(userID string, expiresAt time.Time) (string, error) {
 // credential lives forever.
 func (j *JWT) Verify(token string) (string, time.Time, error) {
 	var claims jwt.RegisteredClaims
+	// The library's leeway covers iat and nbf (futureSkew); exp gets the
+	// tighter leeway below.
 	parsed, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return j.secret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithExpirationRequired(),
-		jwt.WithLeeway(leeway),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(futureSkew),
 		jwt.WithTimeFunc(j.now),
 	)
 	if err != nil {
@@ -59,7 +70,40 @@ func (j *JWT) Verify(token string) (string, time.Time, error) {
 	if !parsed.Valid || claims.Subject == "" {
 		return "", time.Time{}, fmt.Errorf("token has no subject: %w", domain.ErrUnauthorized)
 	}
+	if !claims.ExpiresAt.Time.Add(leeway).After(j.now()) {
+		return "", time.Time{}, fmt.Errorf("parse token: %w: %w", jwt.ErrTokenExpired, domain.ErrUnauthorized)
+	}
+	if strings.ContainsRune(claims.Subject, 0) {
+		return "", time.Time{}, fmt.Errorf("token subject contains U+0000: %w", domain.ErrUnauthorized)
+	}
+	if err := numericTimes(parsed); err != nil {
+		return "", time.Time{}, fmt.Errorf("parse token: %w: %w", err, domain.ErrUnauthorized)
+	}
 	return claims.Subject, claims.ExpiresAt.Time, nil
+}
+
+// numericTimes refuses exp, iat and nbf written as JSON strings, which the
+// library reads as numbers: RFC 7519 makes them NumericDates, and a token
+// minted that way comes from a broken or hostile issuer.
+func numericTimes(token *jwt.Token) error {
+	parts := strings.Split(token.Raw, ".")
+	if len(parts) != 3 {
+		return errors.New("token is not three parts")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return fmt.Errorf("token payload: %w", err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &fields); err != nil {
+		return fmt.Errorf("token payload: %w", err)
+	}
+	for _, name := range []string{"exp", "iat", "nbf"} {
+		if raw, ok := fields[name]; ok && (len(raw) == 0 || raw[0] == '"') {
+			return fmt.Errorf("claim %s must be a number", name)
+		}
+	}
+	return nil
 }
 
 // ErrExpired reports whether err came from an expired token, for logs.

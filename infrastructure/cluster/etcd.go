@@ -3,20 +3,22 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+
+	"github.com/chatd/chat/retry"
 )
 
-const (
-	// etcdCallTimeout bounds one request to etcd (grant, put, get, revoke).
-	etcdCallTimeout = 5 * time.Second
-	// retryInterval is the pause between attempts to re-register or to
-	// resume the watch while etcd is unreachable.
-	retryInterval = time.Second
-)
+// etcdCallTimeout bounds one request to etcd (grant, put, get, revoke).
+const etcdCallTimeout = 5 * time.Second
+
+// etcdBackoff spaces the attempts to re-register or to resume the watch
+// while etcd is unreachable.
+var etcdBackoff = retry.Backoff{Min: 250 * time.Millisecond, Max: 2 * time.Second}
 
 func newClient(endpoints []string) (*clientv3.Client, error) {
 	client, err := clientv3.New(clientv3.Config{
@@ -103,16 +105,18 @@ func (m *Membership) keepRegistered(ctx context.Context, keepAlive <-chan *clien
 		}
 		m.log.Warn("lost the etcd lease; serving with the last ring until registered again",
 			"node", m.cfg.Self.NodeID, "nodes", len(m.View().Members))
-		for {
-			if !pause(ctx) {
+		edge := retry.NewEdge(m.log.With("node", m.cfg.Self.NodeID), slog.LevelWarn, "registering in etcd")
+		for failures := 1; ; failures++ {
+			if !etcdBackoff.Wait(ctx, failures) {
 				return
 			}
 			var err error
 			if keepAlive, err = m.register(ctx); err == nil {
+				edge.OK(ctx)
 				m.log.Info("registered in etcd again", "node", m.cfg.Self.NodeID)
 				break
 			}
-			m.log.Warn("register in etcd", "node", m.cfg.Self.NodeID, "err", err)
+			edge.Fail(ctx, err)
 		}
 	}
 }
@@ -132,15 +136,17 @@ func (m *Membership) watch(ctx context.Context, rev int64) {
 			rev = resp.Header.Revision
 		}
 		cancel()
-		for {
-			if !pause(ctx) {
+		edge := retry.NewEdge(m.log, slog.LevelWarn, "reading the ring from etcd")
+		for failures := 1; ; failures++ {
+			if !etcdBackoff.Wait(ctx, failures) {
 				return
 			}
 			var err error
 			if rev, err = m.resync(ctx); err == nil {
+				edge.OK(ctx)
 				break
 			}
-			m.log.Warn("etcd unreachable; serving with the last ring", "nodes", len(m.View().Members), "err", err)
+			edge.Fail(ctx, err, slog.Int("nodes", len(m.View().Members)))
 		}
 	}
 }
@@ -179,14 +185,4 @@ func (m *Membership) swap(members map[string]Member) error {
 	}
 	m.log.Info("ring rebuilt", "node", m.cfg.Self.NodeID, "nodes", len(members))
 	return nil
-}
-
-// pause waits retryInterval; false when ctx ended first.
-func pause(ctx context.Context) bool {
-	select {
-	case <-ctx.Done():
-		return false
-	case <-time.After(retryInterval):
-		return true
-	}
 }

@@ -26,6 +26,10 @@ type Cluster struct {
 	// ws://host:port/ws from CHAT_HTTP_ADDR, and a single node answers with
 	// the address the client used.
 	WSURL string
+	// PublicWSURL is CHAT_PUBLIC_WS_URL as configured, empty when unset
+	// (even where WSURL was derived): only an address the operator gave is
+	// trusted as the service's own origin by the Origin check.
+	PublicWSURL string
 	// InternalURL is where other nodes reach this one
 	// (CHAT_INTERNAL_URL, default http://host:port of CHAT_HTTP_ADDR).
 	InternalURL string
@@ -68,6 +72,7 @@ func loadCluster(getenv func(string) string, httpAddr string) (Cluster, error) {
 		EtcdEndpoints: splitList(getenv("ETCD_ENDPOINTS")),
 		Prefix:        orDefault(getenv("CHAT_ETCD_PREFIX"), defaultEtcdPrefix),
 		WSURL:         getenv("CHAT_PUBLIC_WS_URL"),
+		PublicWSURL:   getenv("CHAT_PUBLIC_WS_URL"),
 		InternalURL:   getenv("CHAT_INTERNAL_URL"),
 		Secret:        getenv("CHAT_CLUSTER_SECRET"),
 	}

@@ -44,6 +44,14 @@ func TestLoadCluster(t *testing.T) {
 	if err != nil || c.WSURL != "ws://"+host+":8080/ws" {
 		t.Fatalf("wildcard address: %q, %v", c.WSURL, err)
 	}
+	// A derived address is advertised but not trusted as the public one.
+	if c.PublicWSURL != "" {
+		t.Fatalf("derived address reported as configured: %q", c.PublicWSURL)
+	}
+	c, err = loadCluster(env(map[string]string{"CHAT_PUBLIC_WS_URL": "wss://chat.example.com/ws"}), "127.0.0.1:8080")
+	if err != nil || c.WSURL != "wss://chat.example.com/ws" || c.PublicWSURL != c.WSURL {
+		t.Fatalf("configured address: %+v, %v", c, err)
+	}
 
 	for _, tt := range []struct {
 		env  map[string]string

@@ -16,20 +16,33 @@ import (
 
 // Config is every setting of one chatd process.
 type Config struct {
-	HTTPAddr       string
-	AdminToken     string
-	JWTSecret      string
-	DatabaseURL    string // empty: embedded local PostgreSQL
-	DataDir        string // where the embedded PostgreSQL lives
-	NodeID         string
-	SendRate       float64
-	SendBurst      int
-	AllowedOrigins []string
-	WebDir         string // the web client's static export, served at /
+	HTTPAddr    string
+	AdminToken  string
+	JWTSecret   string
+	DatabaseURL string // empty: embedded local PostgreSQL
+	// DBAppPassword and DBSystemPassword are the login passwords of the
+	// runtime roles chat_app and chat_system (empty: none is sent).
+	DBAppPassword, DBSystemPassword string
+	DataDir                         string // where the embedded PostgreSQL lives
+	NodeID                          string
+	SendRate                        float64
+	SendBurst                       int
+	AllowedOrigins                  []string
+	WebDir                          string // the web client's static export, served at /
 
+	// HeartbeatInterval is announced in ready (CHAT_HEARTBEAT_INTERVAL); a
+	// connection silent for 3 of them is closed with 4009.
 	HeartbeatInterval time.Duration
 	PresenceTimeout   time.Duration
 	ShutdownTimeout   time.Duration
+	// MaxConnectionsPerUser caps one user's connections on this node
+	// (CHAT_MAX_CONNECTIONS_PER_USER); one more is refused with HTTP 429.
+	MaxConnectionsPerUser int
+
+	// HTTP bounds how long a silent HTTP peer may hold a connection. It
+	// is not read from the environment: the defaults suit deployments,
+	// and tests shorten them.
+	HTTP HTTPTimeouts
 
 	Kafka    Kafka
 	Presence Presence
@@ -40,8 +53,50 @@ type Config struct {
 	Generated []string
 }
 
+// HTTPTimeouts are the HTTP server's bounds on silent peers. Zero fields
+// take the defaults (WithDefaults).
+type HTTPTimeouts struct {
+	// ReadHeader bounds reading a request's headers.
+	ReadHeader time.Duration
+	// Read bounds reading a whole request, body included: a REST body that
+	// stalls fails its read. net/http lifts it from a connection a
+	// WebSocket upgrade hijacks.
+	Read time.Duration
+	// Idle is how long a keep-alive connection may wait for its next
+	// request.
+	Idle time.Duration
+}
+
+// Defaults of HTTPTimeouts: headers are small and come at once; the
+// largest body (a node-to-node batch, at most 8 MiB) takes far less than
+// 30 s between nodes; an idle keep-alive connection is cheap to reopen.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultIdleTimeout       = 60 * time.Second
+)
+
+// WithDefaults fills the zero fields.
+func (t HTTPTimeouts) WithDefaults() HTTPTimeouts {
+	if t.ReadHeader <= 0 {
+		t.ReadHeader = DefaultReadHeaderTimeout
+	}
+	if t.Read <= 0 {
+		t.Read = DefaultReadTimeout
+	}
+	if t.Idle <= 0 {
+		t.Idle = DefaultIdleTimeout
+	}
+	return t
+}
+
 // Embedded reports whether the process runs on its own local database.
 func (c Config) Embedded() bool { return c.DatabaseURL == "" }
+
+// defaultMaxConnectionsPerUser leaves room for every device and tab a
+// person uses while keeping one stolen token from holding thousands of
+// connections (and their memory) on a node.
+const defaultMaxConnectionsPerUser = 32
 
 // minSecretLength keeps brute-forceable secrets out of production: HS256
 // with a short key is guessable offline from any token.
@@ -55,6 +110,8 @@ func Load(getenv func(string) string) (Config, error) {
 		AdminToken:        getenv("CHAT_ADMIN_TOKEN"),
 		JWTSecret:         getenv("CHAT_JWT_SECRET"),
 		DatabaseURL:       getenv("DATABASE_URL"),
+		DBAppPassword:     getenv("CHAT_DB_APP_PASSWORD"),
+		DBSystemPassword:  getenv("CHAT_DB_SYSTEM_PASSWORD"),
 		DataDir:           orDefault(getenv("CHAT_DATA_DIR"), ".data"),
 		NodeID:            getenv("CHAT_NODE_ID"),
 		WebDir:            orDefault(getenv("CHAT_WEB_DIR"), "web/out"),
@@ -73,6 +130,12 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if c.PresenceTimeout, err = duration(getenv, "CHAT_PRESENCE_TIMEOUT", c.PresenceTimeout); err != nil {
+		return Config{}, err
+	}
+	if c.HeartbeatInterval, err = duration(getenv, "CHAT_HEARTBEAT_INTERVAL", c.HeartbeatInterval); err != nil {
+		return Config{}, err
+	}
+	if c.MaxConnectionsPerUser, err = positiveInt(getenv, "CHAT_MAX_CONNECTIONS_PER_USER", defaultMaxConnectionsPerUser); err != nil {
 		return Config{}, err
 	}
 	if c.ShutdownTimeout, err = duration(getenv, "CHAT_SHUTDOWN_TIMEOUT", c.ShutdownTimeout); err != nil {

@@ -15,7 +15,8 @@ func TestLoadDefaultsEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.HTTPAddr != "127.0.0.1:8080" || c.SendRate != 20 || c.SendBurst != 40 || c.PresenceTimeout != 30*time.Second || c.WebDir != "web/out" {
+	if c.HTTPAddr != "127.0.0.1:8080" || c.SendRate != 20 || c.SendBurst != 40 || c.PresenceTimeout != 30*time.Second ||
+		c.HeartbeatInterval != 10*time.Second || c.MaxConnectionsPerUser != 32 || c.WebDir != "web/out" {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 	if !c.Embedded() || len(c.AdminToken) < minSecretLength || len(c.JWTSecret) < minSecretLength {
@@ -32,22 +33,27 @@ func TestLoadDefaultsEmbedded(t *testing.T) {
 
 func TestLoadReadsEverything(t *testing.T) {
 	c, err := Load(env(map[string]string{
-		"CHAT_HTTP_ADDR":        "0.0.0.0:9000",
-		"CHAT_ADMIN_TOKEN":      "admin-token-0123456789",
-		"CHAT_JWT_SECRET":       "jwt-secret-0123456789",
-		"DATABASE_URL":          "postgres://x@db/chat",
-		"CHAT_NODE_ID":          "n7",
-		"CHAT_SEND_RATE":        "2.5",
-		"CHAT_SEND_BURST":       "3",
-		"CHAT_ALLOWED_ORIGINS":  " localhost:3000, *.example.com ,",
-		"CHAT_PRESENCE_TIMEOUT": "2s",
-		"CHAT_WEB_DIR":          "/srv/chat-web",
+		"CHAT_HTTP_ADDR":                "0.0.0.0:9000",
+		"CHAT_ADMIN_TOKEN":              "admin-token-0123456789",
+		"CHAT_JWT_SECRET":               "jwt-secret-0123456789",
+		"DATABASE_URL":                  "postgres://x@db/chat",
+		"CHAT_NODE_ID":                  "n7",
+		"CHAT_SEND_RATE":                "2.5",
+		"CHAT_SEND_BURST":               "3",
+		"CHAT_ALLOWED_ORIGINS":          " localhost:3000, *.example.com ,",
+		"CHAT_PRESENCE_TIMEOUT":         "2s",
+		"CHAT_HEARTBEAT_INTERVAL":       "500ms",
+		"CHAT_MAX_CONNECTIONS_PER_USER": "3",
+		"CHAT_WEB_DIR":                  "/srv/chat-web",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.HTTPAddr != "0.0.0.0:9000" || c.NodeID != "n7" || c.SendRate != 2.5 || c.SendBurst != 3 || c.PresenceTimeout != 2*time.Second || c.WebDir != "/srv/chat-web" {
 		t.Fatalf("settings not read: %+v", c)
+	}
+	if c.HeartbeatInterval != 500*time.Millisecond || c.MaxConnectionsPerUser != 3 {
+		t.Fatalf("heartbeat %v, max connections %d: not read", c.HeartbeatInterval, c.MaxConnectionsPerUser)
 	}
 	if len(c.AllowedOrigins) != 2 || c.AllowedOrigins[1] != "*.example.com" {
 		t.Fatalf("origins = %q", c.AllowedOrigins)
@@ -67,6 +73,8 @@ func TestLoadRejects(t *testing.T) {
 		{"burst negative", "CHAT_SEND_BURST", "-1", "CHAT_SEND_BURST"},
 		{"address without port", "CHAT_HTTP_ADDR", "localhost", "CHAT_HTTP_ADDR"},
 		{"timeout garbage", "CHAT_PRESENCE_TIMEOUT", "soon", "CHAT_PRESENCE_TIMEOUT"},
+		{"heartbeat zero", "CHAT_HEARTBEAT_INTERVAL", "0s", "CHAT_HEARTBEAT_INTERVAL"},
+		{"connection cap zero", "CHAT_MAX_CONNECTIONS_PER_USER", "0", "CHAT_MAX_CONNECTIONS_PER_USER"},
 		{"admin token missing with real database", "CHAT_ADMIN_TOKEN", "", "CHAT_ADMIN_TOKEN is required"},
 		{"jwt secret missing with real database", "CHAT_JWT_SECRET", "", "CHAT_JWT_SECRET is required"},
 		{"short secret", "CHAT_JWT_SECRET", "short", "at least 16"},

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/chatd/chat/retry"
 )
 
 // maxPartitionBatchBytes bounds the records of one partition in one
@@ -21,9 +24,9 @@ const maxPartitionBatchBytes = 900 << 10
 const produceRequestVersion = 10
 
 // A broker that just started cannot hand out producer ids for a moment.
-const (
+var (
 	initProducerIDTimeout = 10 * time.Second
-	initProducerIDBackoff = 100 * time.Millisecond
+	initProducerIDBackoff = retry.Backoff{Min: 50 * time.Millisecond, Max: time.Second}
 )
 
 // batchProducer is an idempotent Kafka producer that sends a whole outbox
@@ -66,7 +69,7 @@ type topicPartition struct {
 }
 
 // newBatchProducer connects to brokers and obtains a producer id.
-func newBatchProducer(brokers []string, cfg *sarama.Config) (*batchProducer, error) {
+func newBatchProducer(ctx context.Context, brokers []string, cfg *sarama.Config) (*batchProducer, error) {
 	client, err := sarama.NewClient(brokers, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect Kafka producer: %w", err)
@@ -77,7 +80,7 @@ func newBatchProducer(brokers []string, cfg *sarama.Config) (*batchProducer, err
 		nextSequence: map[topicPartition]int32{},
 		partitioners: map[string]sarama.Partitioner{},
 	}
-	if err := p.initProducerID(); err != nil {
+	if err := p.initProducerID(ctx); err != nil {
 		_ = client.Close()
 		return nil, err
 	}
@@ -88,15 +91,11 @@ func newBatchProducer(brokers []string, cfg *sarama.Config) (*batchProducer, err
 // transactions: any broker may answer). A broker that just started
 // answers "coordinator loading" for a moment; that is retried for up to
 // initProducerIDTimeout, as sarama's own producer does.
-func (p *batchProducer) initProducerID() error {
-	deadline := time.Now().Add(initProducerIDTimeout)
-	for {
-		err := p.tryInitProducerID()
-		if err == nil || !coordinatorLoading(err) || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(initProducerIDBackoff)
-	}
+func (p *batchProducer) initProducerID(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, initProducerIDTimeout)
+	defer cancel()
+	return retry.Do(ctx, initProducerIDBackoff, coordinatorLoading,
+		func(context.Context) error { return p.tryInitProducerID() })
 }
 
 func (p *batchProducer) tryInitProducerID() error {
@@ -124,7 +123,7 @@ func coordinatorLoading(err error) bool {
 // them. Records of one partition keep the order of msgs. A batch whose
 // records exceed maxPartitionBatchBytes in one partition goes out in
 // several rounds, each waiting for the previous one's acknowledgements.
-func (p *batchProducer) send(msgs []*sarama.ProducerMessage) error {
+func (p *batchProducer) send(ctx context.Context, msgs []*sarama.ProducerMessage) error {
 	now := time.Now().Truncate(time.Millisecond)
 	round := map[topicPartition]*sarama.RecordBatch{}
 	roundBytes := map[topicPartition]int{}
@@ -143,7 +142,7 @@ func (p *batchProducer) send(msgs []*sarama.ProducerMessage) error {
 		}
 		size := len(key) + len(value)
 		if batch := round[tp]; batch != nil && roundBytes[tp]+size > maxPartitionBatchBytes {
-			if err := p.sendRoundRetrying(round); err != nil {
+			if err := p.sendRoundRetrying(ctx, round); err != nil {
 				return err
 			}
 			round, roundBytes = map[topicPartition]*sarama.RecordBatch{}, map[topicPartition]int{}
@@ -163,7 +162,7 @@ func (p *batchProducer) send(msgs []*sarama.ProducerMessage) error {
 	if len(round) == 0 {
 		return nil
 	}
-	return p.sendRoundRetrying(round)
+	return p.sendRoundRetrying(ctx, round)
 }
 
 // Leadership moves (a broker restarting, a topic created a moment ago whose
@@ -172,14 +171,13 @@ func (p *batchProducer) send(msgs []*sarama.ProducerMessage) error {
 // safe: the sequence numbers advance only after a round succeeded, so a
 // partition that took the batch the first time recognises the repeat as a
 // duplicate and does not store it twice.
-const (
-	leaderRetries      = 3
-	leaderRetryBackoff = 50 * time.Millisecond
-)
+const leaderRetries = 3
+
+var leaderRetryBackoff = retry.Backoff{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond}
 
 // sendRoundRetrying is sendRound, repeated after a metadata refresh while
 // the failure is a leadership move, up to leaderRetries times.
-func (p *batchProducer) sendRoundRetrying(round map[topicPartition]*sarama.RecordBatch) error {
+func (p *batchProducer) sendRoundRetrying(ctx context.Context, round map[topicPartition]*sarama.RecordBatch) error {
 	for attempt := 0; ; attempt++ {
 		err := p.sendRound(round)
 		if err == nil || attempt == leaderRetries || !leaderMoved(err) {
@@ -191,7 +189,9 @@ func (p *batchProducer) sendRoundRetrying(round map[topicPartition]*sarama.Recor
 				topics = append(topics, tp.topic)
 			}
 		}
-		time.Sleep(leaderRetryBackoff << attempt)
+		if !leaderRetryBackoff.Wait(ctx, attempt+1) {
+			return fmt.Errorf("%w (gave up: %w)", err, ctx.Err())
+		}
 		if rerr := p.client.RefreshMetadata(topics...); rerr != nil {
 			return fmt.Errorf("%w (and refreshing the metadata: %w)", err, rerr)
 		}

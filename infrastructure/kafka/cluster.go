@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/chatd/chat/infrastructure/config"
+	"github.com/chatd/chat/retry"
 )
 
 // Cluster is this node's handle on the broker, the embedded one it runs or
@@ -34,6 +35,8 @@ type Cluster struct {
 // topicsReadyTimeout bounds the wait for new topics to get partition
 // leaders, which a real broker elects a moment after creating them.
 const topicsReadyTimeout = 30 * time.Second
+
+var leadersBackoff = retry.Backoff{Min: 50 * time.Millisecond, Max: 500 * time.Millisecond}
 
 // Open connects to the brokers in cfg, or starts (or joins) the embedded
 // development broker when there are none, and creates the topics that are
@@ -90,20 +93,16 @@ func (c *Cluster) connect(ctx context.Context) error {
 func (c *Cluster) waitForLeaders(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, topicsReadyTimeout)
 	defer cancel()
-	for {
-		err := c.client.RefreshMetadata(c.topics.All()...)
-		if err == nil {
-			err = c.leadersKnown()
+	err := retry.Do(ctx, leadersBackoff, func(error) bool { return true }, func(context.Context) error {
+		if err := c.client.RefreshMetadata(c.topics.All()...); err != nil {
+			return err
 		}
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for topic leaders: %w (last error: %w)", ctx.Err(), err)
-		case <-time.After(100 * time.Millisecond):
-		}
+		return c.leadersKnown()
+	})
+	if err != nil {
+		return fmt.Errorf("wait for topic leaders: %w", err)
 	}
+	return nil
 }
 
 func (c *Cluster) leadersKnown() error {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/chatd/chat/retry"
 )
 
 // GroupID returns this node's consumer group id.
@@ -44,22 +46,14 @@ func (c *Cluster) newGroup(ctx context.Context, groupID string) (sarama.Consumer
 // just started answers "coordinator loading" for a moment.
 const groupSetupTimeout = 30 * time.Second
 
+var groupSetupBackoff = retry.Backoff{Min: 100 * time.Millisecond, Max: time.Second}
+
 // retry runs fn until it succeeds, fails for good, ctx ends or
 // groupSetupTimeout passes.
 func (c *Cluster) retry(ctx context.Context, fn func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, groupSetupTimeout)
 	defer cancel()
-	for {
-		err := fn(ctx)
-		if err == nil || !transient(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	return retry.Do(ctx, groupSetupBackoff, transient, fn)
 }
 
 // transient reports whether a broker error may go away by itself: the

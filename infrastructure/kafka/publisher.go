@@ -38,14 +38,15 @@ func NewPublisher(c *Cluster, reg prometheus.Registerer) (*Publisher, error) {
 		return nil, err
 	}
 	p := &Publisher{cluster: c, topics: c.topics, metrics: m}
-	if err := p.start(); err != nil {
+	// Start-up has no context to end it; initProducerIDTimeout bounds it.
+	if err := p.start(context.Background()); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-func (p *Publisher) start() error {
-	producer, err := newBatchProducer(p.cluster.brokers, producerConfig(p.cluster.clientID+"-producer"))
+func (p *Publisher) start(ctx context.Context) error {
+	producer, err := newBatchProducer(ctx, p.cluster.brokers, producerConfig(p.cluster.clientID+"-producer"))
 	if err != nil {
 		return fmt.Errorf("start Kafka producer: %w", err)
 	}
@@ -74,9 +75,10 @@ func (p *Publisher) discard() {
 // their partition: batches are sent one at a time, each as one request
 // per partition leader, numbered by the idempotent producer.
 //
-// It does not return early when ctx ends: an abandoned batch could still
-// land after a later relay's publish of the same rows and reorder the
-// partition. The producer's timeouts bound the wait instead.
+// It never abandons a request in flight when ctx ends: an abandoned batch
+// could still land after a later relay's publish of the same rows and
+// reorder the partition, so the producer's timeouts bound that wait.
+// Between attempts, when nothing is in flight, ctx ends it.
 func (p *Publisher) Deliver(ctx context.Context, events []domain.Event) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("publish %d events: %w", len(events), err)
@@ -103,13 +105,13 @@ func (p *Publisher) Deliver(ctx context.Context, events []domain.Event) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.producer == nil {
-		if err := p.start(); err != nil {
+		if err := p.start(ctx); err != nil {
 			p.metrics.failures.Inc()
 			return fmt.Errorf("publish %d events: %w", len(msgs), err)
 		}
 	}
 	start := time.Now()
-	err := p.producer.send(msgs)
+	err := p.producer.send(ctx, msgs)
 	p.metrics.latency.Observe(time.Since(start).Seconds())
 	if err != nil {
 		p.metrics.failures.Inc()

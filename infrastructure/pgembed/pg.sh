@@ -14,23 +14,13 @@
 set -euo pipefail
 
 prog=pg.sh
-
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
-
-note() {
-	echo "$prog: $*" >&2
-}
+# lib.sh (die, note, ports, waiting, argument handling); pgembed prepends
+# it when it runs this script from the binary.
+declare -F dispatch >/dev/null || source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 usage() {
 	echo "usage: scripts/pg.sh start|stop|url DIR" >&2
 	exit 2
-}
-
-is_root() {
-	[[ $(id -u) -eq 0 ]]
 }
 
 # as_pg runs a command as the user that owns the cluster. PostgreSQL refuses
@@ -131,23 +121,6 @@ open_path_for_pg() {
 	done
 }
 
-port_free() {
-	# A successful connect means something listens there already.
-	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-pick_port() {
-	local p i
-	for ((i = 0; i < 200; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		if port_free "$p"; then
-			echo "$p"
-			return 0
-		fi
-	done
-	die "found no free TCP port on 127.0.0.1"
-}
-
 url_for() {
 	echo "postgres://postgres@127.0.0.1:$1/postgres?sslmode=disable"
 }
@@ -211,16 +184,7 @@ start() {
 		init_cluster "$bindir" "$dir"
 	fi
 	for attempt in 1 2 3; do
-		port=""
-		if [[ -f $dir/port ]]; then
-			port=$(cat "$dir/port")
-			if ! port_free "$port"; then
-				note "port $port is taken now; picking another"
-				port=""
-			fi
-		fi
-		[[ -n $port ]] || port=$(pick_port)
-		echo "$port" >"$dir/port"
+		port=$(keep_or_pick "$dir/port")
 		write_settings "$dir" "$port"
 		as_pg touch "$dir/log"
 		if as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start >&2; then
@@ -255,25 +219,4 @@ url() {
 	url_for "$(cat "$dir/port")"
 }
 
-[[ $# -eq 2 ]] || usage
-cmd=$1
-dir=$2
-[[ -n $dir ]] || usage
-# Resolve DIR to an absolute path: the server runs as another user in
-# another working directory.
-case $dir in
-/*) ;;
-*) dir=$PWD/$dir ;;
-esac
-if [[ -d $dir ]]; then
-	dir=$(cd "$dir" && pwd -P)
-else
-	dir=$(readlink -m "$dir")
-fi
-
-case $cmd in
-start) start "$dir" ;;
-stop) stop "$dir" ;;
-url) url "$dir" ;;
-*) usage ;;
-esac
+dispatch "start stop url" "$@"

@@ -19,8 +19,15 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
+// script is pg.sh preceded by the lib.sh it sources from disk when run as
+// a file (it skips the source when lib.sh's functions are defined).
+var script = lib + "\n" + pgScript
+
 //go:embed pg.sh
-var script string
+var pgScript string
+
+//go:embed lib.sh
+var lib string
 
 // DatabaseName is the database the service uses inside the local cluster.
 const DatabaseName = "chat"

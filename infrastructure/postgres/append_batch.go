@@ -53,7 +53,9 @@ const (
 // appendCall is one send waiting for its batch.
 type appendCall struct {
 	actor, channel, clientMessageID, body, status string
-	event                                         []byte
+	// proof proves actor to chat_append_messages (see actorProof); origin
+	// is the session that sent, written into the message's event.
+	proof, origin string
 	// done receives the outcome exactly once; buffered, so a batch never
 	// waits for a caller that stopped waiting.
 	done chan appendOutcome
@@ -81,16 +83,15 @@ type appendBatcher struct {
 	// replace it to see how sends were grouped.
 	onBatch func(n int)
 
-	// slots bounds this batcher's transactions in flight.
-	slots int
-
-	mu       sync.Mutex
-	inFlight int
-	pending  []*appendCall
+	mu sync.Mutex
+	// busy is true while this batcher's one transaction is in flight;
+	// sends that arrive meanwhile wait in pending for the next one.
+	busy    bool
+	pending []*appendCall
 }
 
-func newAppendBatcher(pool *sql.DB, logger *slog.Logger, stored func(), slots int, sizes prometheus.Histogram) *appendBatcher {
-	b := &appendBatcher{pool: pool, logger: logger, stored: stored, slots: slots, sizes: sizes}
+func newAppendBatcher(pool *sql.DB, logger *slog.Logger, stored func(), sizes prometheus.Histogram) *appendBatcher {
+	b := &appendBatcher{pool: pool, logger: logger, stored: stored, sizes: sizes}
 	b.onBatch = func(n int) { b.sizes.Observe(float64(n)) }
 	return b
 }
@@ -118,7 +119,7 @@ type appendLanes struct {
 func newAppendLanes(pool *sql.DB, logger *slog.Logger, stored func()) *appendLanes {
 	l := &appendLanes{sizes: newBatchSizes()}
 	for range appendLaneCount {
-		l.lanes = append(l.lanes, newAppendBatcher(pool, logger, stored, 1, l.sizes))
+		l.lanes = append(l.lanes, newAppendBatcher(pool, logger, stored, l.sizes))
 	}
 	return l
 }
@@ -139,8 +140,8 @@ func (l *appendLanes) append(ctx context.Context, c *appendCall) (appendOutcome,
 func (b *appendBatcher) append(ctx context.Context, c *appendCall) (appendOutcome, error) {
 	c.done = make(chan appendOutcome, 1)
 	b.mu.Lock()
-	if b.inFlight < b.slots {
-		b.inFlight++
+	if !b.busy {
+		b.busy = true
 		batch := b.takeLocked([]*appendCall{c})
 		b.mu.Unlock()
 		b.run(context.WithoutCancel(ctx), batch)
@@ -171,13 +172,13 @@ func (b *appendBatcher) takeLocked(batch []*appendCall) []*appendCall {
 	return batch
 }
 
-// run stores batch, then hands its slot on to the sends that queued
-// meanwhile, or gives it back.
+// run stores batch, then runs the sends that queued meanwhile as the next
+// batch, or marks the batcher idle.
 func (b *appendBatcher) run(ctx context.Context, batch []*appendCall) {
 	b.store(ctx, batch)
 	b.mu.Lock()
 	if len(b.pending) == 0 {
-		b.inFlight--
+		b.busy = false
 		b.mu.Unlock()
 		return
 	}
@@ -225,15 +226,15 @@ func (b *appendBatcher) store(ctx context.Context, batch []*appendCall) {
 // its own transaction, and returns the outcome of each send in order.
 func (b *appendBatcher) storeMany(ctx context.Context, batch []*appendCall) ([]appendOutcome, error) {
 	n := len(batch)
-	actors, channels, clientIDs := make([]string, n), make([]string, n), make([]string, n)
-	bodies, statuses, events := make([]string, n), make([]string, n), make([]string, n)
+	actors, proofs, channels, clientIDs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	bodies, statuses, origins := make([]string, n), make([]string, n), make([]string, n)
 	for i, c := range batch {
-		actors[i], channels[i], clientIDs[i] = c.actor, c.channel, c.clientMessageID
-		bodies[i], statuses[i], events[i] = c.body, c.status, string(c.event)
+		actors[i], proofs[i], channels[i], clientIDs[i] = c.actor, c.proof, c.channel, c.clientMessageID
+		bodies[i], statuses[i], origins[i] = c.body, c.status, c.origin
 	}
 	rows, err := b.pool.QueryContext(ctx,
-		"SELECT * FROM chat_append_messages($1::text[], $2::text[]::uuid[], $3::text[], $4::text[], $5::text[], $6::text[]::jsonb[])",
-		actors, channels, clientIDs, bodies, statuses, events)
+		"SELECT * FROM chat_append_messages($1::text[], $2::text[], $3::text[]::uuid[], $4::text[], $5::text[], $6::text[], $7::text[])",
+		actors, proofs, channels, clientIDs, bodies, statuses, origins)
 	if err != nil {
 		return nil, fmt.Errorf("append %d messages: %w", n, err)
 	}

@@ -26,7 +26,7 @@ func benchStore(b *testing.B) (*DB, *ChatStore) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	db, err := Open(ctx, pgtest.NewDatabase(b), testLogger())
+	db, err := Open(ctx, Config{URL: pgtest.NewDatabase(b), ActorKey: testActorKey}, testLogger())
 	if err != nil {
 		b.Fatalf("Open: %v", err)
 	}
@@ -55,7 +55,7 @@ func benchChannel(b *testing.B, db *DB, store *ChatStore, n int) (domain.Channel
 	if err != nil {
 		b.Fatalf("Members: %v", err)
 	}
-	ch, _, err := store.CreateChannel(ctx, ids[0], spec, members, "s-bench")
+	ch, _, err := store.CreateChannel(ctx, domain.Actor{UserID: ids[0], SessionID: "s-bench"}, spec, members)
 	if err != nil {
 		b.Fatalf("CreateChannel: %v", err)
 	}
@@ -65,10 +65,11 @@ func benchChannel(b *testing.B, db *DB, store *ChatStore, n int) (domain.Channel
 var benchMessageID atomic.Int64
 
 func appendOne(b *testing.B, store *ChatStore, sender, channelID string) {
-	_, _, err := store.AppendMessage(context.Background(), sender, domain.Message{
+	_, _, err := store.AppendMessage(context.Background(), domain.Actor{UserID: sender, SessionID: "s-bench"}, domain.Message{
 		ChannelID: channelID, SenderID: sender, Body: "benchmark body",
 		ClientMessageID: fmt.Sprintf("b-%d", benchMessageID.Add(1)),
-	}, "s-bench")
+	})
+
 	if err != nil {
 		b.Fatalf("AppendMessage: %v", err)
 	}

@@ -35,10 +35,10 @@ func (s *ChatStore) BatchSizes() prometheus.Collector { return s.appends.sizes }
 // CreateChannel creates a channel through chat_create_channel, the only way
 // chat_app can add people other than itself to a channel (see the
 // migration for why), then reads it back as the actor.
-func (s *ChatStore) CreateChannel(ctx context.Context, actorID string, spec domain.NewChannelSpec, members []string, origin string) (domain.Channel, bool, error) {
+func (s *ChatStore) CreateChannel(ctx context.Context, actor domain.Actor, spec domain.NewChannelSpec, members []string) (domain.Channel, bool, error) {
 	var ch domain.Channel
 	var created bool
-	err := s.db.inUserTx(ctx, actorID, func(tx *gorm.DB) (bool, error) {
+	err := s.db.inUserTx(ctx, actor.UserID, func(tx *gorm.DB) (bool, error) {
 		var res struct {
 			ChannelID string `gorm:"column:out_channel_id"`
 			Created   bool   `gorm:"column:out_created"`
@@ -72,15 +72,15 @@ func (s *ChatStore) CreateChannel(ctx context.Context, actorID string, spec doma
 			// like a join, so their connections subscribe again.
 			readded := strings.Fields(res.Readded)
 			for _, userID := range readded {
-				event := domain.Event{Type: domain.EventMemberJoined, ChannelID: ch.ID, Channel: &ch, UserID: userID, OriginSession: origin}
-				if err := writeOutbox(tx, actorID, event); err != nil {
+				event := domain.Event{Type: domain.EventMemberJoined, ChannelID: ch.ID, Channel: &ch, UserID: userID, OriginSession: actor.SessionID}
+				if err := recordEvent(tx, event); err != nil {
 					return false, err
 				}
 			}
 			return len(readded) > 0, nil
 		}
-		event := domain.Event{Type: domain.EventChannelCreated, ChannelID: ch.ID, Channel: &ch, OriginSession: origin}
-		return true, writeOutbox(tx, actorID, event)
+		event := domain.Event{Type: domain.EventChannelCreated, ChannelID: ch.ID, Channel: &ch, OriginSession: actor.SessionID}
+		return true, recordEvent(tx, event)
 	})
 	if err != nil {
 		return domain.Channel{}, false, classify("create channel", err)
@@ -90,13 +90,13 @@ func (s *ChatStore) CreateChannel(ctx context.Context, actorID string, spec doma
 
 // Channel returns a channel with its members; a channel the actor cannot
 // see is not found, a group it is not in is forbidden.
-func (s *ChatStore) Channel(ctx context.Context, actorID, channelID string) (domain.Channel, error) {
+func (s *ChatStore) Channel(ctx context.Context, actor domain.Actor, channelID string) (domain.Channel, error) {
 	id, err := parseChannelID(channelID)
 	if err != nil {
 		return domain.Channel{}, err
 	}
 	var ch domain.Channel
-	err = s.db.inUserTx(ctx, actorID, func(tx *gorm.DB) (bool, error) {
+	err = s.db.inUserTx(ctx, actor.UserID, func(tx *gorm.DB) (bool, error) {
 		row, err := memberChannel(tx, id, false)
 		if err != nil {
 			return false, err
@@ -115,9 +115,9 @@ func (s *ChatStore) Channel(ctx context.Context, actorID, channelID string) (dom
 }
 
 // Channels lists the actor's channels, oldest first, without members.
-func (s *ChatStore) Channels(ctx context.Context, actorID string) ([]domain.Channel, error) {
+func (s *ChatStore) Channels(ctx context.Context, actor domain.Actor) ([]domain.Channel, error) {
 	var rows []channelRow
-	err := s.db.inUserTx(ctx, actorID, func(tx *gorm.DB) (bool, error) {
+	err := s.db.inUserTx(ctx, actor.UserID, func(tx *gorm.DB) (bool, error) {
 		return false, tx.Raw(`SELECT c.id, c.type, c.name, c.last_seq, c.member_count, c.created_at
 			FROM channels c JOIN memberships m ON m.channel_id = c.id
 			WHERE m.user_id = chat_current_user()

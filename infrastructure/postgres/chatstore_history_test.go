@@ -39,7 +39,7 @@ func TestMessagesPagination(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			msgs, more, err := store.Messages(testContext(t), users[0], ch.ID, tt.page)
+			msgs, more, err := store.Messages(testContext(t), domain.Actor{UserID: users[0]}, ch.ID, tt.page)
 			if err != nil {
 				t.Fatal(err)
 			}

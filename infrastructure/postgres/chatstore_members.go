@@ -9,27 +9,27 @@ import (
 	"github.com/chatd/chat/domain"
 )
 
-// Join makes actorID a member of a channel and returns the channel with its
+// Join makes the actor a member of a channel and returns the channel with its
 // members. A group is joined under its row lock, so the 50-member limit
 // holds against concurrent joiners. A direct channel is invisible to
 // everyone but its members, so one of its pair who left can only be told
 // apart from a stranger by chat_may_join; everybody else gets not found.
-func (s *ChatStore) Join(ctx context.Context, actorID, channelID, origin string) (domain.Channel, bool, error) {
+func (s *ChatStore) Join(ctx context.Context, actor domain.Actor, channelID string) (domain.Channel, bool, error) {
 	id, err := parseChannelID(channelID)
 	if err != nil {
 		return domain.Channel{}, false, err
 	}
 	var ch domain.Channel
 	var joined bool
-	err = s.db.inUserTx(ctx, actorID, func(tx *gorm.DB) (bool, error) {
+	err = s.db.inUserTx(ctx, actor.UserID, func(tx *gorm.DB) (bool, error) {
 		row, found, err := selectChannel(tx, id, true)
 		if err != nil {
 			return false, err
 		}
 		if found {
-			joined, err = joinVisible(tx, row, actorID)
+			joined, err = joinVisible(tx, row, actor.UserID)
 		} else {
-			joined, err = rejoinDirect(tx, id, actorID)
+			joined, err = rejoinDirect(tx, id, actor.UserID)
 		}
 		if err != nil {
 			return false, err
@@ -47,8 +47,8 @@ func (s *ChatStore) Join(ctx context.Context, actorID, channelID, origin string)
 		if !joined {
 			return false, nil
 		}
-		event := domain.Event{Type: domain.EventMemberJoined, ChannelID: id, Channel: &ch, UserID: actorID, OriginSession: origin}
-		return true, writeOutbox(tx, actorID, event)
+		event := domain.Event{Type: domain.EventMemberJoined, ChannelID: id, Channel: &ch, UserID: actor.UserID, OriginSession: actor.SessionID}
+		return true, recordEvent(tx, event)
 	})
 	if err != nil {
 		return domain.Channel{}, false, classify("join channel", err)
@@ -94,26 +94,26 @@ func rejoinDirect(tx *gorm.DB, id, actorID string) (bool, error) {
 	return res.RowsAffected > 0, nil
 }
 
-// Leave ends actorID's membership. The channel row lock orders the
+// Leave ends the actor's membership. The channel row lock orders the
 // member_left event after every message the actor sent before leaving.
-func (s *ChatStore) Leave(ctx context.Context, actorID, channelID, origin string) error {
+func (s *ChatStore) Leave(ctx context.Context, actor domain.Actor, channelID string) error {
 	id, err := parseChannelID(channelID)
 	if err != nil {
 		return err
 	}
-	err = s.db.inUserTx(ctx, actorID, func(tx *gorm.DB) (bool, error) {
+	err = s.db.inUserTx(ctx, actor.UserID, func(tx *gorm.DB) (bool, error) {
 		if _, err := memberChannel(tx, id, true); err != nil {
 			return false, err
 		}
-		res := tx.Exec("DELETE FROM memberships WHERE channel_id = ?::uuid AND user_id = ?", id, actorID)
+		res := tx.Exec("DELETE FROM memberships WHERE channel_id = ?::uuid AND user_id = ?", id, actor.UserID)
 		if res.Error != nil {
 			return false, fmt.Errorf("delete membership: %w", res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return false, domain.ErrNotMember
 		}
-		event := domain.Event{Type: domain.EventMemberLeft, ChannelID: id, UserID: actorID, OriginSession: origin}
-		return true, writeOutbox(tx, actorID, event)
+		event := domain.Event{Type: domain.EventMemberLeft, ChannelID: id, UserID: actor.UserID, OriginSession: actor.SessionID}
+		return true, recordEvent(tx, event)
 	})
 	if err != nil {
 		return classify("leave channel", err)
@@ -123,13 +123,13 @@ func (s *ChatStore) Leave(ctx context.Context, actorID, channelID, origin string
 
 // UsersSharingChannel returns those of ids the actor may see. The users
 // policy does the filtering: the actor and whoever shares a channel with it.
-func (s *ChatStore) UsersSharingChannel(ctx context.Context, actorID string, ids []string) ([]domain.User, error) {
+func (s *ChatStore) UsersSharingChannel(ctx context.Context, actor domain.Actor, ids []string) ([]domain.User, error) {
 	users := []domain.User{}
 	if len(ids) == 0 {
 		return users, nil
 	}
 	var rows []userRow
-	err := s.db.inUserTx(ctx, actorID, func(tx *gorm.DB) (bool, error) {
+	err := s.db.inUserTx(ctx, actor.UserID, func(tx *gorm.DB) (bool, error) {
 		return false, tx.Raw("SELECT id, name, created_at FROM users WHERE id = ANY (?::text[])", textArray(ids)).
 			Scan(&rows).Error
 	})

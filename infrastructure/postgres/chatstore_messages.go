@@ -8,10 +8,9 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/chatd/chat/domain"
-	"github.com/chatd/chat/infrastructure/eventcodec"
 )
 
-// AppendMessage stores msg as actorID with the channel's next seq.
+// AppendMessage stores msg as the actor's user with the channel's next seq.
 //
 // It is one call of chat_append_messages (migration 00009), alone or with
 // other sends that arrived at the same time (see appendBatcher), which is
@@ -25,28 +24,24 @@ import (
 // seq, which the relay keeps. A retry (same sender, channel and
 // ClientMessageID) finds the stored message under the lock and returns it
 // with duplicate=true.
-func (s *ChatStore) AppendMessage(ctx context.Context, actorID string, msg domain.Message, origin string) (domain.Message, bool, error) {
+func (s *ChatStore) AppendMessage(ctx context.Context, actor domain.Actor, msg domain.Message) (domain.Message, bool, error) {
 	id, err := parseChannelID(msg.ChannelID)
 	if err != nil {
 		return domain.Message{}, false, err
 	}
-	if msg.SenderID != "" && msg.SenderID != actorID {
+	if msg.SenderID != "" && msg.SenderID != actor.UserID {
 		return domain.Message{}, false, domain.Errorf(domain.KindForbidden, "cannot send as another user")
 	}
 	status := msg.Status
 	if status == "" {
 		status = domain.MessageSent
 	}
-	stored := domain.Message{ChannelID: id, SenderID: actorID, ClientMessageID: msg.ClientMessageID, Body: msg.Body, Status: status}
-	// The event as the relay will read it, but for what only the database
-	// knows (id, seq, created_at), which chat_append_messages fills in.
-	event, err := eventcodec.EncodeEvent(domain.Event{Type: domain.EventMessageCreated, ChannelID: id, Message: &stored, OriginSession: origin})
-	if err != nil {
-		return domain.Message{}, false, err
-	}
+	stored := domain.Message{ChannelID: id, SenderID: actor.UserID, ClientMessageID: msg.ClientMessageID, Body: msg.Body, Status: status}
+	// chat_append_messages writes the message_created event itself, from
+	// the row it stored.
 	out, err := s.appends.append(ctx, &appendCall{
-		actor: actorID, channel: id, clientMessageID: msg.ClientMessageID,
-		body: msg.Body, status: string(status), event: event,
+		actor: actor.UserID, proof: actorProof(s.db.actorKey, actor.UserID), channel: id,
+		clientMessageID: msg.ClientMessageID, body: msg.Body, status: string(status), origin: actor.SessionID,
 	})
 	if err != nil {
 		return domain.Message{}, false, classify("append message", err)
@@ -68,7 +63,7 @@ func (s *ChatStore) AppendMessage(ctx context.Context, actorID string, msg domai
 // Messages returns one page of history in ascending seq. It reads one row
 // more than the page holds to learn whether more lie beyond it: after
 // AfterSeq that means newer messages, below BeforeSeq older ones.
-func (s *ChatStore) Messages(ctx context.Context, actorID, channelID string, page domain.Page) ([]domain.Message, bool, error) {
+func (s *ChatStore) Messages(ctx context.Context, actor domain.Actor, channelID string, page domain.Page) ([]domain.Message, bool, error) {
 	id, err := parseChannelID(channelID)
 	if err != nil {
 		return nil, false, err
@@ -79,7 +74,7 @@ func (s *ChatStore) Messages(ctx context.Context, actorID, channelID string, pag
 	}
 	limit = min(limit, domain.MaxPageLimit)
 	var rows []messageRow
-	err = s.db.inUserTx(ctx, actorID, func(tx *gorm.DB) (bool, error) {
+	err = s.db.inUserTx(ctx, actor.UserID, func(tx *gorm.DB) (bool, error) {
 		if _, err := memberChannel(tx, id, false); err != nil {
 			return false, err
 		}

@@ -1,7 +1,11 @@
 package postgres
 
 import (
+	"encoding/json"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/chatd/chat/domain"
 	"github.com/chatd/chat/infrastructure/eventcodec"
@@ -18,8 +22,9 @@ func TestAppendMessageOutboxEventIsTheStoredMessage(t *testing.T) {
 	ch := newDirect(t, store, users[0], users[1])
 	send(t, store, users[1], ch.ID, "first")
 
-	stored, dup, err := store.AppendMessage(testContext(t), users[0], domain.Message{
-		ChannelID: ch.ID, ClientMessageID: "evt-1", Body: "quote \" and \\ and ünïcode"}, "s-origin")
+	stored, dup, err := store.AppendMessage(testContext(t), domain.Actor{UserID: users[0], SessionID: "s-origin"}, domain.Message{
+		ChannelID: ch.ID, ClientMessageID: "evt-1", Body: "quote \" and \\ and ünïcode"})
+
 	if err != nil || dup {
 		t.Fatalf("AppendMessage: dup=%v err=%v", dup, err)
 	}
@@ -52,4 +57,31 @@ func TestAppendMessageOutboxEventIsTheStoredMessage(t *testing.T) {
 	if stored.Seq != 2 || stored.ID == "" || stored.SenderID != users[0] || stored.ChannelID != ch.ID {
 		t.Fatalf("unexpected stored message %+v", stored)
 	}
+	// chat_append_messages writes the layout itself (migration 00010):
+	// it must be eventcodec's, key for key, not merely decodable.
+	want, err := eventcodec.EncodeEvent(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(jsonShape(t, want), jsonShape(t, []byte(raw[0]))); diff != "" {
+		t.Fatalf("SQL-built event differs from eventcodec's (-eventcodec +sql):\n%s", diff)
+	}
+}
+
+// jsonShape parses a JSON object with its message.createdAt turned into
+// a time, so that two spellings of one instant compare equal.
+func jsonShape(t *testing.T, data []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if msg, ok := m["message"].(map[string]any); ok {
+		at, err := time.Parse(time.RFC3339Nano, msg["createdAt"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg["createdAt"] = at.UTC()
+	}
+	return m
 }

@@ -25,9 +25,10 @@ func TestAppendMessageSeqIsDenseUnderConcurrentSenders(t *testing.T) {
 	for _, sender := range users {
 		wg.Go(func() {
 			for i := range perSender {
-				msg, dup, err := store.AppendMessage(testContext(t), sender, domain.Message{
+				msg, dup, err := store.AppendMessage(testContext(t), domain.Actor{UserID: sender, SessionID: "s"}, domain.Message{
 					ChannelID: ch.ID, SenderID: sender, ClientMessageID: fmt.Sprintf("m-%d", i), Body: "hello",
-				}, "s")
+				})
+
 				if err != nil || dup {
 					errs <- fmt.Errorf("sender %s message %d: dup=%v err=%w", sender, i, dup, err)
 					return
@@ -76,13 +77,15 @@ func TestAppendMessageRetryReturnsOriginal(t *testing.T) {
 	ch := newDirect(t, store, users[0], users[1])
 	send(t, store, users[1], ch.ID, "before")
 
-	first, dup, err := store.AppendMessage(testContext(t), users[0], domain.Message{
-		ChannelID: ch.ID, ClientMessageID: "retry-me", Body: "original"}, "s1")
+	first, dup, err := store.AppendMessage(testContext(t), domain.Actor{UserID: users[0], SessionID: "s1"}, domain.Message{
+		ChannelID: ch.ID, ClientMessageID: "retry-me", Body: "original"})
+
 	if err != nil || dup {
 		t.Fatalf("first send: dup=%v err=%v", dup, err)
 	}
-	again, dup, err := store.AppendMessage(testContext(t), users[0], domain.Message{
-		ChannelID: ch.ID, ClientMessageID: "retry-me", Body: "changed on retry"}, "s2")
+	again, dup, err := store.AppendMessage(testContext(t), domain.Actor{UserID: users[0], SessionID: "s2"}, domain.Message{
+		ChannelID: ch.ID, ClientMessageID: "retry-me", Body: "changed on retry"})
+
 	if err != nil {
 		t.Fatalf("retry: %v", err)
 	}
@@ -102,8 +105,9 @@ func TestAppendMessageRetryReturnsOriginal(t *testing.T) {
 		t.Fatalf("%d outbox rows for the message, want 1", n)
 	}
 	// The same clientMessageId from the other user is a different message.
-	other, dup, err := store.AppendMessage(testContext(t), users[1], domain.Message{
-		ChannelID: ch.ID, ClientMessageID: "retry-me", Body: "mine"}, "s3")
+	other, dup, err := store.AppendMessage(testContext(t), domain.Actor{UserID: users[1], SessionID: "s3"}, domain.Message{
+		ChannelID: ch.ID, ClientMessageID: "retry-me", Body: "mine"})
+
 	if err != nil || dup || other.Seq != 3 {
 		t.Fatalf("other sender: %+v dup=%v err=%v", other, dup, err)
 	}
@@ -123,8 +127,9 @@ func TestAppendMessageConcurrentRetriesStoreOneMessage(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range tries {
 		wg.Go(func() {
-			results[i], dups[i], errs[i] = store.AppendMessage(testContext(t), users[0], domain.Message{
-				ChannelID: ch.ID, ClientMessageID: "same", Body: "once"}, "s")
+			results[i], dups[i], errs[i] = store.AppendMessage(testContext(t), domain.Actor{UserID: users[0], SessionID: "s"}, domain.Message{
+				ChannelID: ch.ID, ClientMessageID: "same", Body: "once"})
+
 		})
 	}
 	wg.Wait()

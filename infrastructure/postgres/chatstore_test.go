@@ -20,7 +20,7 @@ func TestCreateChannelReturnsChannelWithMembers(t *testing.T) {
 	users := newUsers(t, db, 3)
 	spec := domain.NewChannelSpec{Type: domain.ChannelGroup, Name: "team", CreatorID: users[0], MemberIDs: users[1:]}
 	members, _ := spec.Members()
-	ch, created, err := store.CreateChannel(testContext(t), users[0], spec, members, "s-1")
+	ch, created, err := store.CreateChannel(testContext(t), domain.Actor{UserID: users[0], SessionID: "s-1"}, spec, members)
 	if err != nil || !created {
 		t.Fatalf("CreateChannel: created=%v err=%v", created, err)
 	}
@@ -49,14 +49,14 @@ func TestCreateChannelReturnsChannelWithMembers(t *testing.T) {
 	}
 
 	for _, member := range users {
-		got, err := store.Channel(testContext(t), member, ch.ID)
+		got, err := store.Channel(testContext(t), domain.Actor{UserID: member}, ch.ID)
 		if err != nil {
 			t.Fatalf("Channel as %s: %v", member, err)
 		}
 		if diff := cmp.Diff(ch, got); diff != "" {
 			t.Fatalf("Channel as %s (-want +got):\n%s", member, diff)
 		}
-		list, err := store.Channels(testContext(t), member)
+		list, err := store.Channels(testContext(t), domain.Actor{UserID: member})
 		if err != nil || len(list) != 1 || list[0].ID != ch.ID || list[0].Type != domain.ChannelGroup {
 			t.Fatalf("Channels as %s = %+v, %v", member, list, err)
 		}
@@ -73,18 +73,18 @@ func TestCreateDirectChannelDedupesPairInEitherOrder(t *testing.T) {
 
 	spec := domain.NewChannelSpec{Type: domain.ChannelDirect, CreatorID: b, MemberIDs: []string{a}}
 	members, _ := spec.Members()
-	second, created, err := store.CreateChannel(testContext(t), b, spec, members, "s")
+	second, created, err := store.CreateChannel(testContext(t), domain.Actor{UserID: b, SessionID: "s"}, spec, members)
 	if err != nil || created || second.ID != first.ID {
 		t.Fatalf("second create by the other user: id %s (first %s) created=%v err=%v", second.ID, first.ID, created, err)
 	}
 
 	// A member who left is re-added by creating the pair's channel again.
-	if err := store.Leave(testContext(t), b, first.ID, "s"); err != nil {
+	if err := store.Leave(testContext(t), domain.Actor{UserID: b, SessionID: "s"}, first.ID); err != nil {
 		t.Fatal(err)
 	}
 	spec = domain.NewChannelSpec{Type: domain.ChannelDirect, CreatorID: a, MemberIDs: []string{b, a}}
 	members, _ = spec.Members()
-	third, created, err := store.CreateChannel(testContext(t), a, spec, members, "s")
+	third, created, err := store.CreateChannel(testContext(t), domain.Actor{UserID: a, SessionID: "s"}, spec, members)
 	if err != nil || created || third.ID != first.ID || !third.HasMember(b) {
 		t.Fatalf("create after leave: %+v created=%v err=%v", third, created, err)
 	}
@@ -110,7 +110,7 @@ func TestCreateDirectChannelConcurrentlyMakesOne(t *testing.T) {
 			spec := domain.NewChannelSpec{Type: domain.ChannelDirect, CreatorID: creator, MemberIDs: []string{other}}
 			members, _ := spec.Members()
 			var ch domain.Channel
-			ch, _, errs[i] = store.CreateChannel(testContext(t), creator, spec, members, "s")
+			ch, _, errs[i] = store.CreateChannel(testContext(t), domain.Actor{UserID: creator, SessionID: "s"}, spec, members)
 			ids[i] = ch.ID
 		})
 	}
@@ -136,7 +136,7 @@ func TestCreateChannelWithUnknownMemberStoresNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, err = store.CreateChannel(testContext(t), users[0], spec, members, "s")
+		_, _, err = store.CreateChannel(testContext(t), domain.Actor{UserID: users[0], SessionID: "s"}, spec, members)
 		wantErr(t, fmt.Sprintf("create %s with an unknown user", typ), err, domain.ErrUserNotFound)
 	}
 	if n := countRows(t, db, "SELECT count(*) FROM channels"); n != 0 {
@@ -154,19 +154,19 @@ func TestMalformedChannelIDIsNotFound(t *testing.T) {
 	user := newUsers(t, db, 1)[0]
 	ctx := testContext(t)
 	for _, id := range []string{"not-a-uuid", "1", "'; DROP TABLE messages; --", "00000000-0000-0000-0000-00000000000g"} {
-		_, _, err := store.AppendMessage(ctx, user, domain.Message{ChannelID: id, ClientMessageID: "c", Body: "b"}, "s")
+		_, _, err := store.AppendMessage(ctx, domain.Actor{UserID: user, SessionID: "s"}, domain.Message{ChannelID: id, ClientMessageID: "c", Body: "b"})
 		wantErr(t, "AppendMessage "+id, err, domain.ErrChannelNotFound)
-		_, _, err = store.Messages(ctx, user, id, domain.Page{Limit: 10})
+		_, _, err = store.Messages(ctx, domain.Actor{UserID: user}, id, domain.Page{Limit: 10})
 		wantErr(t, "Messages "+id, err, domain.ErrChannelNotFound)
-		_, err = store.Channel(ctx, user, id)
+		_, err = store.Channel(ctx, domain.Actor{UserID: user}, id)
 		wantErr(t, "Channel "+id, err, domain.ErrChannelNotFound)
-		_, _, err = store.Join(ctx, user, id, "s")
+		_, _, err = store.Join(ctx, domain.Actor{UserID: user, SessionID: "s"}, id)
 		wantErr(t, "Join "+id, err, domain.ErrChannelNotFound)
-		err = store.Leave(ctx, user, id, "s")
+		err = store.Leave(ctx, domain.Actor{UserID: user, SessionID: "s"}, id)
 		wantErr(t, "Leave "+id, err, domain.ErrChannelNotFound)
 	}
 	// A well-formed id of no channel is not found either.
-	_, err := store.Channel(ctx, user, "7f1f9a34-0000-4000-8000-000000000000")
+	_, err := store.Channel(ctx, domain.Actor{UserID: user}, "7f1f9a34-0000-4000-8000-000000000000")
 	wantErr(t, "Channel of a missing uuid", err, domain.ErrChannelNotFound)
 }
 
@@ -179,7 +179,7 @@ func TestUsersSharingChannel(t *testing.T) {
 	newGroup(t, store, a, b)
 	newDirect(t, store, c, d)
 
-	got, err := store.UsersSharingChannel(testContext(t), a, []string{d, b, "missing", a, c})
+	got, err := store.UsersSharingChannel(testContext(t), domain.Actor{UserID: a}, []string{d, b, "missing", a, c})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"gorm.io/gorm"
 )
 
-// The roles the two pools act as; the migrations create them.
+// The roles the two pools log in as; the migrations create them.
 const (
 	roleApp    = "chat_app"
 	roleSystem = "chat_system"
@@ -28,9 +28,25 @@ const (
 	systemPoolSize = 10
 )
 
-// DB is the service's handle on PostgreSQL: a pool of connections acting as
-// chat_app for user-scoped work and one acting as chat_system for system
-// work, both behind gorm.
+// Config says where the database is and how chatd proves itself to it.
+type Config struct {
+	// URL is the owner's URL (a role that may create roles and tables:
+	// development, tests, a first start), with which Open migrates before
+	// it logs in as the runtime roles; or chat_app's own URL (production,
+	// after `chatd migrate`), with which Open migrates nothing.
+	URL string
+	// ActorKey proves the acting user to the database (see ActorKey).
+	ActorKey []byte
+	// AppPassword and SystemPassword are the login passwords of chat_app and
+	// chat_system; empty where the server asks for none (trust, peer or
+	// certificate authentication, as in the embedded cluster). A chat_app
+	// URL's own password serves when AppPassword is empty.
+	AppPassword, SystemPassword string
+}
+
+// DB is the service's handle on PostgreSQL: a pool of connections logged
+// in as chat_app for user-scoped work and one logged in as chat_system for
+// system work, both behind gorm.
 type DB struct {
 	app    *gorm.DB
 	system *gorm.DB
@@ -39,6 +55,8 @@ type DB struct {
 	appSQL *sql.DB
 	pools  []*sql.DB
 	logger *slog.Logger
+	// actorKey signs the acting user of every user-scoped transaction.
+	actorKey []byte
 
 	// outboxWake is signalled (without blocking) after every commit that
 	// wrote outbox rows, so the relay publishes at once instead of at its
@@ -46,29 +64,35 @@ type DB struct {
 	outboxWake chan struct{}
 }
 
-// Open connects to the database at databaseURL as its owner (in dev and
-// tests a superuser), applies the migrations under an advisory lock so that
-// nodes starting together do not race, then opens the chat_app and
-// chat_system pools and checks that row-level security really binds
-// chat_app. A database that cannot be reached yields an error wrapping
-// domain.ErrUnavailable.
-func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, error) {
+// Open migrates the database when cfg.URL is the owner's (under an
+// advisory lock, so that nodes starting together do not race), then opens
+// the pools logged in as chat_app and chat_system, never as the owner, and
+// checks that row-level security really binds chat_app. A database that
+// cannot be reached yields an error wrapping domain.ErrUnavailable.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	cfg, err := pgx.ParseConfig(databaseURL)
+	if len(cfg.ActorKey) == 0 {
+		return nil, errors.New("open database: no actor key")
+	}
+	pgcfg, err := pgx.ParseConfig(cfg.URL)
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", err)
 	}
-	if err := migrate(ctx, cfg, logger); err != nil {
-		return nil, classify("migrate database", err)
+	if pgcfg.User != roleApp {
+		if err := migrate(ctx, pgcfg, cfg.ActorKey, logger); err != nil {
+			return nil, classify("migrate database", err)
+		}
 	}
-	db := &DB{logger: logger, outboxWake: make(chan struct{}, 1)}
-	if db.app, db.appSQL, err = db.openPool(ctx, cfg, roleApp, appPoolSize); err != nil {
+	db := &DB{logger: logger, actorKey: cfg.ActorKey, outboxWake: make(chan struct{}, 1)}
+	appCfg := loginConfig(pgcfg, roleApp, cfg.AppPassword)
+	if db.app, db.appSQL, err = db.openPool(ctx, appCfg, roleApp, appPoolSize); err != nil {
 		db.Close()
 		return nil, err
 	}
-	if db.system, _, err = db.openPool(ctx, cfg, roleSystem, systemPoolSize); err != nil {
+	systemCfg := loginConfig(pgcfg, roleSystem, cfg.SystemPassword)
+	if db.system, _, err = db.openPool(ctx, systemCfg, roleSystem, systemPoolSize); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -79,21 +103,31 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*DB, er
 	return db, nil
 }
 
-// openPool opens a pool whose every new connection first runs SET ROLE, so
-// no statement of the pool ever runs as the owner.
+// loginConfig is cfg logged in as role: same servers, database and
+// options. The password is the given one, or cfg's own when cfg already
+// names role; an owner's password is never sent for another role.
+func loginConfig(cfg *pgx.ConnConfig, role, password string) *pgx.ConnConfig {
+	login := cfg.Copy()
+	if login.User != role {
+		login.Password = ""
+	}
+	login.User = role
+	if password != "" {
+		login.Password = password
+	}
+	return login
+}
+
+// openPool opens a pool of connections logged in as role. The roles are
+// members of no other role, so a session of the pool cannot SET ROLE to
+// anything more powerful, whatever SQL it runs.
 func (db *DB) openPool(ctx context.Context, cfg *pgx.ConnConfig, role string, size int) (*gorm.DB, *sql.DB, error) {
-	setRole := stdlib.OptionAfterConnect(func(ctx context.Context, conn *pgx.Conn) error {
-		if _, err := conn.Exec(ctx, "SET ROLE "+role); err != nil {
-			return fmt.Errorf("set role %s: %w", role, err)
-		}
-		return nil
-	})
-	sqlDB := stdlib.OpenDB(*cfg.Copy(), setRole)
+	sqlDB := stdlib.OpenDB(*cfg)
 	sqlDB.SetMaxOpenConns(size)
 	// Every connection may stay idle: with fewer idle slots than open
 	// connections, a busy pool closes connections as they come back and
 	// opens new ones a moment later, and a new PostgreSQL backend (fork,
-	// authentication, SET ROLE, cold catalog caches) costs milliseconds of
+	// authentication, cold catalog caches) costs milliseconds of
 	// CPU. Measured: at 800 sends/s, 36 new backends a second took about
 	// half of this 2-core machine.
 	sqlDB.SetMaxIdleConns(size)

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func TestOpenUnreachableDatabaseIsUnavailable(t *testing.T) {
 	l.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err = Open(ctx, "postgres://postgres@"+addr+"/postgres?sslmode=disable&connect_timeout=5", testLogger())
+	_, err = Open(ctx, Config{URL: "postgres://postgres@" + addr + "/postgres?sslmode=disable&connect_timeout=5", ActorKey: testActorKey}, testLogger())
 	if !errors.Is(err, domain.ErrUnavailable) {
 		t.Fatalf("Open of an unreachable database: got %v, want ErrUnavailable", err)
 	}
@@ -86,7 +87,7 @@ func TestOpenConcurrentlyMigratesOnce(t *testing.T) {
 	errs := make([]error, 3)
 	for i := range errs {
 		wg.Go(func() {
-			db, err := Open(testContext(t), url, testLogger())
+			db, err := Open(testContext(t), Config{URL: url, ActorKey: testActorKey}, testLogger())
 			if err == nil {
 				err = db.Ping(testContext(t))
 				db.Close()
@@ -108,6 +109,7 @@ func TestVerifyRolesRefusesUnsafeSchemas(t *testing.T) {
 		{"chat_app owns a table", "ALTER TABLE outbox OWNER TO chat_app"},
 		{"row-level security not forced", "ALTER TABLE messages NO FORCE ROW LEVEL SECURITY"},
 		{"row-level security off", "ALTER TABLE memberships DISABLE ROW LEVEL SECURITY"},
+		{"another actor key", "UPDATE chat_actor_key SET inner_pad = outer_pad"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,5 +131,30 @@ func TestVerifyRolesRefusesUnsafeSchemas(t *testing.T) {
 				t.Fatalf("verifyRoles accepted a database after %q", tt.breakIt)
 			}
 		})
+	}
+}
+
+// TestOpenAsTheRuntimeLoginAfterMigrate is the production set-up: `chatd
+// migrate` as the owner, then chatd with chat_app's own URL, holding no
+// owner credentials. A node whose actor key differs is refused at start.
+func TestOpenAsTheRuntimeLoginAfterMigrate(t *testing.T) {
+	t.Parallel()
+	ownerURL := pgtest.NewDatabase(t)
+	ctx := testContext(t)
+	appURL := loginURL(t, ownerURL, roleApp)
+	if _, err := Open(ctx, Config{URL: appURL, ActorKey: testActorKey}, testLogger()); err == nil {
+		t.Fatal("Open as chat_app on an unmigrated database succeeded")
+	}
+	if err := Migrate(ctx, ownerURL, testActorKey, testLogger()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	db, err := Open(ctx, Config{URL: appURL, ActorKey: testActorKey}, testLogger())
+	if err != nil {
+		t.Fatalf("Open as chat_app after Migrate: %v", err)
+	}
+	db.Close()
+	if _, err := Open(ctx, Config{URL: appURL, ActorKey: ActorKey("another deployment's secret")}, testLogger()); err == nil ||
+		!strings.Contains(err.Error(), "actor key") {
+		t.Fatalf("Open with another actor key: %v, want a refusal naming the actor key", err)
 	}
 }

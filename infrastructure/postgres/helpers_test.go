@@ -33,13 +33,16 @@ func testLogger() *slog.Logger {
 func openTestDB(t *testing.T) (*DB, string) {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
-	db, err := Open(testContext(t), url, testLogger())
+	db, err := Open(testContext(t), Config{URL: url, ActorKey: testActorKey}, testLogger())
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db, url
 }
+
+// testActorKey is the actor key of every test database.
+var testActorKey = ActorKey("the test suite's secret")
 
 func randomID(prefix string) string {
 	b := make([]byte, 6)
@@ -85,7 +88,7 @@ func createChannel(t *testing.T, store *ChatStore, spec domain.NewChannelSpec) d
 	if err != nil {
 		t.Fatalf("Members: %v", err)
 	}
-	ch, _, err := store.CreateChannel(testContext(t), spec.CreatorID, spec, members, "s-test")
+	ch, _, err := store.CreateChannel(testContext(t), domain.Actor{UserID: spec.CreatorID, SessionID: "s-test"}, spec, members)
 	if err != nil {
 		t.Fatalf("CreateChannel: %v", err)
 	}
@@ -94,9 +97,10 @@ func createChannel(t *testing.T, store *ChatStore, spec domain.NewChannelSpec) d
 
 func send(t *testing.T, store *ChatStore, sender, channelID, body string) domain.Message {
 	t.Helper()
-	msg, _, err := store.AppendMessage(testContext(t), sender, domain.Message{
+	msg, _, err := store.AppendMessage(testContext(t), domain.Actor{UserID: sender, SessionID: "s-test"}, domain.Message{
 		ChannelID: channelID, SenderID: sender, ClientMessageID: randomID("c-"), Body: body, Status: domain.MessageSent,
-	}, "s-test")
+	})
+
 	if err != nil {
 		t.Fatalf("AppendMessage: %v", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/chatd/chat/domain"
 )
 
 func TestMembersReadsEveryChannelsMembersAtOnce(t *testing.T) {
@@ -14,7 +16,7 @@ func TestMembersReadsEveryChannelsMembersAtOnce(t *testing.T) {
 	users := newUsers(t, db, 4)
 	group := newGroup(t, store, users[0], users[1], users[2])
 	direct := newDirect(t, store, users[2], users[3])
-	if err := store.Leave(testContext(t), users[1], group.ID, ""); err != nil {
+	if err := store.Leave(testContext(t), domain.Actor{UserID: users[1], SessionID: ""}, group.ID); err != nil {
 		t.Fatal(err)
 	}
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/chatd/chat/retry"
 )
 
 // Defaults of node liveness and the presence sweeper.
@@ -82,7 +84,7 @@ func (n *NodeLiveness) beat(ctx context.Context, starting bool) (bool, error) {
 func (n *NodeLiveness) Run(ctx context.Context) error {
 	ticker := time.NewTicker(n.interval)
 	defer ticker.Stop()
-	failing := false
+	edge := retry.NewEdge(n.logger, slog.LevelError, "node liveness")
 	for {
 		select {
 		case <-ctx.Done():
@@ -93,17 +95,11 @@ func (n *NodeLiveness) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		switch {
-		case err != nil:
-			if !failing {
-				n.logger.ErrorContext(ctx, "node liveness failed; retrying", slog.Any("error", err))
-			}
-			failing = true
+		if err != nil {
+			edge.Fail(ctx, err)
 			continue
-		case failing:
-			n.logger.InfoContext(ctx, "node liveness recovered")
-			failing = false
 		}
+		edge.OK(ctx)
 		if stale {
 			n.logger.WarnContext(ctx, "this node looked dead to the cluster; announcing its users again")
 			if n.onResume != nil {

@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"github.com/chatd/chat/infrastructure/eventcodec"
+	"github.com/chatd/chat/retry"
 
 	"github.com/chatd/chat/domain"
 )
 
 // EventSink receives committed events from the relay, in outbox order. It is
-// the relay's port: in one process it hands events to the gateway; later a
-// broker producer takes its place.
+// the relay's port; the Kafka publisher implements it.
 type EventSink interface {
 	// Deliver takes a batch of events. Returning nil means they are safely
 	// handed on and may be forgotten; an error makes the relay offer the
@@ -24,13 +24,13 @@ type EventSink interface {
 	Deliver(ctx context.Context, events []domain.Event) error
 }
 
-// Relay tuning. A batch is bounded so one transaction never holds many rows;
-// failures back off exponentially between the two bounds.
+// relayBackoff spaces the retries of a failing relay.
+var relayBackoff = retry.Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second}
+
+// Relay tuning. A batch is bounded so one transaction never holds many rows.
 const (
 	DefaultPollInterval = 200 * time.Millisecond
 	relayBatchSize      = 500
-	relayMinBackoff     = 100 * time.Millisecond
-	relayMaxBackoff     = 5 * time.Second
 	// relayHoldLimit bounds how long a relay keeps the lock while rows
 	// keep coming, so a relay that pauses the others (a fault test, an
 	// operator) gets it within that time.
@@ -101,31 +101,24 @@ func NewOutboxRelay(db *DB, sink EventSink, logger *slog.Logger, pollInterval ti
 func (r *OutboxRelay) Run(ctx context.Context) error {
 	ticker := time.NewTicker(r.pollInterval)
 	defer ticker.Stop()
-	failures := 0
+	edge := retry.NewEdge(r.logger, slog.LevelError, "outbox relay")
 	for {
 		more, busy, err := r.relay(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
-			failures++
-			if failures == 1 {
-				r.logger.ErrorContext(ctx, "outbox relay failed; retrying with backoff", slog.Any("error", err))
-			}
-			if !wait(ctx, backoff(failures)) {
+			if !relayBackoff.Wait(ctx, edge.Fail(ctx, err)) {
 				return nil
 			}
 			continue
 		}
-		if failures > 0 {
-			r.logger.InfoContext(ctx, "outbox relay recovered", slog.Int("failedAttempts", failures))
-			failures = 0
-		}
+		edge.OK(ctx)
 		if more {
 			continue // rows may be waiting
 		}
 		if busy {
-			if !wait(ctx, relayBusyRetry) {
+			if !retry.Sleep(ctx, relayBusyRetry) {
 				return nil
 			}
 			continue
@@ -321,24 +314,4 @@ func (r *OutboxRelay) unlock(ctx context.Context, conn *sql.Conn) {
 // discardConn makes database/sql close conn instead of pooling it.
 func discardConn(conn *sql.Conn) {
 	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-}
-
-func backoff(failures int) time.Duration {
-	d := relayMinBackoff
-	for i := 1; i < failures && d < relayMaxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, relayMaxBackoff)
-}
-
-// wait pauses the retry loop for d, or until ctx is done (reported false).
-func wait(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -8,7 +8,7 @@ import (
 func TestRelaysOnOneDatabaseDeliverEachEventOnce(t *testing.T) {
 	t.Parallel()
 	db, url := openTestDB(t)
-	other, err := Open(testContext(t), url, testLogger())
+	other, err := Open(testContext(t), Config{URL: url, ActorKey: testActorKey}, testLogger())
 	if err != nil {
 		t.Fatal(err)
 	}

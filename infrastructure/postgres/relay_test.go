@@ -94,8 +94,9 @@ func TestRelayDeliversInSeqOrderPerChannel(t *testing.T) {
 		for _, sender := range users {
 			wg.Go(func() {
 				for i := range perSender {
-					_, _, err := store.AppendMessage(testContext(t), sender, domain.Message{
-						ChannelID: chIDs[c], ClientMessageID: fmt.Sprint(i), Body: "x"}, "s")
+					_, _, err := store.AppendMessage(testContext(t), domain.Actor{UserID: sender, SessionID: "s"}, domain.Message{
+						ChannelID: chIDs[c], ClientMessageID: fmt.Sprint(i), Body: "x"})
+
 					if err != nil {
 						errs <- err
 						return

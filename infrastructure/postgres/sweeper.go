@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/chatd/chat/domain"
+	"github.com/chatd/chat/retry"
 )
 
 // sweeperLockID keys the advisory lock that lets one sweeper at a time act
@@ -18,7 +19,8 @@ const sweeperLockID int64 = 0x63686174_73776570 // "chatswep"
 // sweepBatch bounds the users one sweep transaction marks offline.
 const sweepBatch = 500
 
-// PresenceSweeper is the crash cleanup of presence (the seed's fallback):
+// PresenceSweeper is the crash cleanup of presence (the cleanup fallback of
+// product design §3 in docs/architecture.md):
 // it marks offline, and announces, the users still online under a node
 // that has not beaten for longer than the grace period, or under a node
 // with no row at all. Users that came back on another node carry that
@@ -55,7 +57,7 @@ func NewPresenceSweeper(db *DB, grace, interval time.Duration, onSwept func(n in
 func (s *PresenceSweeper) Run(ctx context.Context) error {
 	ticker := time.NewTicker(s.interval)
 	defer ticker.Stop()
-	failing := false
+	edge := retry.NewEdge(s.logger, slog.LevelError, "presence sweep")
 	for {
 		select {
 		case <-ctx.Done():
@@ -66,17 +68,11 @@ func (s *PresenceSweeper) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		switch {
-		case err != nil:
-			if !failing {
-				s.logger.ErrorContext(ctx, "presence sweep failed; retrying", slog.Any("error", err))
-			}
-			failing = true
+		if err != nil {
+			edge.Fail(ctx, err)
 			continue
-		case failing:
-			s.logger.InfoContext(ctx, "presence sweep recovered")
-			failing = false
 		}
+		edge.OK(ctx)
 		if n > 0 {
 			s.logger.InfoContext(ctx, "marked the users of dead nodes offline", slog.Int("users", n))
 		}

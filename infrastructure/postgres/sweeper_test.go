@@ -130,7 +130,7 @@ func TestOnlyOneSweeperActsAtATime(t *testing.T) {
 	}
 
 	// Two sweepers on two pools at once: every user is announced once.
-	other, err := Open(testContext(t), url, testLogger())
+	other, err := Open(testContext(t), Config{URL: url, ActorKey: testActorKey}, testLogger())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/chatd/chat/retry"
 )
 
 // Worker is the worker side of the presence use cases (*presence.Service).
@@ -56,7 +58,8 @@ func New(worker Worker, timeout time.Duration, logger *slog.Logger) *Driver {
 func (d *Driver) Run(ctx context.Context) error {
 	ticker := time.NewTicker(d.interval)
 	defer ticker.Stop()
-	restored, failing := false, false
+	restored := false
+	edge := retry.NewEdge(d.logger, slog.LevelError, "writing presence changes")
 	for {
 		if !restored {
 			n, err := d.worker.Restore(ctx)
@@ -70,10 +73,10 @@ func (d *Driver) Run(ctx context.Context) error {
 			}
 		}
 		if restored {
-			failing = d.tick(ctx, failing)
+			d.tick(ctx, edge)
 		}
 		wake := d.worker.Wake()
-		if failing || !restored {
+		if edge.Failing() || !restored {
 			wake = nil
 		}
 		select {
@@ -86,20 +89,15 @@ func (d *Driver) Run(ctx context.Context) error {
 	}
 }
 
-func (d *Driver) tick(ctx context.Context, failing bool) bool {
+func (d *Driver) tick(ctx context.Context, edge *retry.Edge) {
 	err := d.worker.Tick(ctx)
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return failing
 	case err != nil:
-		if !failing {
-			d.logger.ErrorContext(ctx, "writing presence changes failed; retrying", slog.Any("error", err))
-		}
-		return true
-	case failing:
-		d.logger.InfoContext(ctx, "writing presence changes recovered")
+		edge.Fail(ctx, err)
+	default:
+		edge.OK(ctx)
 	}
-	return false
 }
 
 func (d *Driver) finalFlush(ctx context.Context, restored bool) {

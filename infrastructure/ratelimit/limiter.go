@@ -1,5 +1,5 @@
 // Package ratelimit keeps one token bucket per user for the send rate limit
-// (PROTOCOL.md: default 20 messages/s, burst 40).
+// (docs/protocol.md: default 20 messages/s, burst 40).
 package ratelimit
 
 import (

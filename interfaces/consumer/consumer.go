@@ -5,19 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/chatd/chat/retry"
 )
 
-// Retry bounds for rejoining the group after a failure (broker gone,
-// coordinator moving).
-const (
-	minBackoff = 100 * time.Millisecond
-	maxBackoff = 5 * time.Second
-)
+// rejoinBackoff spaces the attempts to rejoin the group after a failure
+// (broker gone, coordinator moving).
+var rejoinBackoff = retry.Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second}
 
 // Consumer runs this node's consumer group until its context ends.
 type Consumer struct {
@@ -25,10 +23,10 @@ type Consumer struct {
 	topics  []string
 	handler *handler
 	logger  *slog.Logger
-	// failing is set while errors are reported and cleared by the next
+	// edge is failed by every reported error and cleared by the next
 	// successful delivery, so an outage is logged when it starts and when
 	// it ends rather than on every retry.
-	failing atomic.Bool
+	edge *retry.Edge
 }
 
 // New builds a consumer of topics on group that feeds hub, and registers
@@ -42,8 +40,8 @@ func New(group sarama.ConsumerGroup, topics []string, hub Hub, decode Decoder, r
 	if err != nil {
 		return nil, err
 	}
-	c := &Consumer{group: group, topics: topics, logger: logger}
-	c.handler = &handler{hub: hub, decode: decode, metrics: m, logger: logger, recovered: c.recovered}
+	c := &Consumer{group: group, topics: topics, logger: logger, edge: retry.NewEdge(logger, slog.LevelWarn, "Kafka consumer")}
+	c.handler = &handler{hub: hub, decode: decode, metrics: m, logger: logger, recovered: c.edge.OK}
 	return c, nil
 }
 
@@ -71,14 +69,14 @@ func (c *Consumer) Run(ctx context.Context) error {
 			// A rebalance ended the session: join again at once, unless
 			// sessions keep ending as soon as they start.
 			failures = 0
-			if time.Since(started) < minBackoff && !sleep(ctx, minBackoff) {
+			if time.Since(started) < rejoinBackoff.Min && !retry.Sleep(ctx, rejoinBackoff.Min) {
 				return nil
 			}
 			continue
 		}
 		failures++
-		c.reportError(ctx, err)
-		if !sleep(ctx, backoff(failures)) {
+		c.edge.Fail(ctx, err)
+		if !rejoinBackoff.Wait(ctx, failures) {
 			return nil
 		}
 	}
@@ -95,20 +93,8 @@ func (c *Consumer) logErrors(ctx context.Context) {
 			if !ok {
 				return
 			}
-			c.reportError(ctx, err)
+			c.edge.Fail(ctx, err)
 		}
-	}
-}
-
-func (c *Consumer) reportError(ctx context.Context, err error) {
-	if c.failing.CompareAndSwap(false, true) {
-		c.logger.WarnContext(ctx, "Kafka consumer failing; retrying", slog.Any("error", err))
-	}
-}
-
-func (c *Consumer) recovered(ctx context.Context) {
-	if c.failing.CompareAndSwap(true, false) {
-		c.logger.InfoContext(ctx, "Kafka consumer recovered")
 	}
 }
 
@@ -118,23 +104,4 @@ func (c *Consumer) Close() error {
 		return fmt.Errorf("close Kafka consumer group: %w", err)
 	}
 	return nil
-}
-
-func backoff(failures int) time.Duration {
-	d := minBackoff
-	for i := 1; i < failures && d < maxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, maxBackoff)
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,7 +19,7 @@ const maxBodyBytes = 64 << 10
 
 // ErrorBody is the JSON shape of every REST error.
 type ErrorBody struct {
-	// Code is one of the protocol's error codes (PROTOCOL.md section 2).
+	// Code is one of the protocol's error codes (docs/protocol.md, error codes).
 	Code    string `json:"code" enums:"bad_request,validation_failed,unauthorized,forbidden,not_found,channel_full,rate_limited,unavailable,conflict,internal" example:"validation_failed"`
 	Message string `json:"message" example:"name must be 1 to 100 characters and not blank"`
 } // @name ErrorBody
@@ -43,14 +44,20 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 // decodeJSON reads a request body strictly: one JSON object of known
 // fields, at most maxBodyBytes. Anything else is a bad_request.
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		return badRequest(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return badRequest(err)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return domain.Errorf(domain.KindBadRequest, "request body must hold one JSON object")
+	}
+	if protocol.HasEscapedNUL(body) {
+		return protocol.ErrNUL
 	}
 	return nil
 }

@@ -38,6 +38,7 @@ const InternalPath = "/internal/v1/events"
 func NewRouter(d Deps) http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
+	r.Use(refuseNUL(d.Logger))
 	r.Use(cors(d.Origins))
 
 	health := healthHandlers{checks: d.Checks, logger: d.Logger}
@@ -50,6 +51,10 @@ func NewRouter(d Deps) http.Handler {
 	r.Get("/openapi.json", serveOpenAPI)
 	r.Get("/swagger", http.RedirectHandler("/swagger/index.html", http.StatusMovedPermanently).ServeHTTP)
 	r.Get("/swagger/", http.RedirectHandler("/swagger/index.html", http.StatusMovedPermanently).ServeHTTP)
+	// Swagger UI's bundle asks for doc.json, which swag would serve from a
+	// registry this service does not fill (it answered 500): it gets the
+	// OpenAPI 3 document the UI shows.
+	r.Get("/swagger/doc.json", serveOpenAPI)
 	r.Method(http.MethodGet, "/swagger/*", swaggerUI())
 
 	r.Method(http.MethodGet, "/ws", d.Gateway)
@@ -85,7 +90,7 @@ func NewRouter(d Deps) http.Handler {
 		writeError(w, r, d.Logger, domain.Errorf(domain.KindNotFound, "no endpoint %s %s", r.Method, r.URL.Path))
 	})
 	// A wrong method is a bad_request too: the protocol's status table
-	// (PROTOCOL.md section 4) has no 405, and every error stays JSON.
+	// (docs/protocol.md, REST overview) has no 405, and every error stays JSON.
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, d.Logger, domain.Errorf(domain.KindBadRequest, "method %s is not allowed on %s", r.Method, r.URL.Path))
 	})

@@ -60,7 +60,7 @@ func newTestRouter(dbErr error) http.Handler {
 		Checks:     map[string]Pinger{"database": pinger{dbErr}},
 		AdminToken: testAdminToken,
 		NodeID:     "n1",
-		Origins:    origin.NewPolicy([]string{"localhost:3000"}),
+		Origins:    origin.NewPolicy([]string{"localhost:3000"}, ""),
 		Metrics:    http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "up 1\n") }),
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

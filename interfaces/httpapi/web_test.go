@@ -21,7 +21,7 @@ func webRouter(t *testing.T, dir string) http.Handler {
 		Checks:     map[string]Pinger{"database": pinger{}},
 		AdminToken: testAdminToken,
 		NodeID:     "n1",
-		Origins:    origin.NewPolicy(nil),
+		Origins:    origin.NewPolicy(nil, ""),
 		WebDir:     dir,
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

@@ -47,7 +47,13 @@ func Decode(data []byte) (Command, error) {
 	if cmd, ok := decodeHeartbeatFrame(data); ok {
 		return cmd, nil
 	}
-	return decode(data)
+	cmd, err := decode(data)
+	if err == nil && HasEscapedNUL(data) {
+		// A well-formed frame that carries U+0000 breaks a domain rule;
+		// the reply still echoes its requestId and type.
+		return Command{}, &DecodeError{RequestID: cmd.RequestID, Type: cmd.Type, err: ErrNUL.(*domain.Error)}
+	}
+	return cmd, err
 }
 
 // decode is Decode's general path.

@@ -4,8 +4,8 @@
 //
 // Everything here is tested from outside over real sockets, so a change to
 // a JSON tag or a code is a breaking change for every client. The rules
-// that PROTOCOL.md leaves open are settled here and documented on the
-// names that implement them:
+// below, which docs/protocol.md states for client authors, are settled
+// here and documented on the names that implement them:
 //
 //   - Unknown fields, in the envelope or in a payload, are refused with
 //     bad_request. A misspelled optional field (say "beforSeq") would

@@ -6,8 +6,8 @@ import (
 	"github.com/chatd/chat/domain"
 )
 
-// The error codes of the protocol (PROTOCOL.md section 2), shared by the
-// WebSocket error frame and the REST error body.
+// The error codes of the protocol (docs/protocol.md, error codes), shared
+// by the WebSocket error frame and the REST error body.
 const (
 	CodeBadRequest       = "bad_request"
 	CodeValidationFailed = "validation_failed"

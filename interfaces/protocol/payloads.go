@@ -3,7 +3,7 @@ package protocol
 import "encoding/json"
 
 // One decoder per command: the field list is the schema of its payload.
-// Required fields are those PROTOCOL.md does not call optional.
+// Required fields are those docs/protocol.md does not mark optional.
 
 func decodeCreateChannel(raw json.RawMessage) (any, error) {
 	var p CreateChannel

@@ -20,10 +20,10 @@ type commands struct {
 // reply is built from what the use case returned after its commit, so a
 // reply never announces something that could still roll back.
 func (c *commands) run(ctx context.Context, s *session, cmd protocol.Command) (string, any, error) {
-	actor := s.user.ID
+	actor := s.actor()
 	switch p := cmd.Payload.(type) {
 	case protocol.CreateChannel:
-		ch, _, err := c.chat.CreateChannel(ctx, actor, s.id, chat.CreateChannelInput{Type: p.ChannelType, Name: p.Name, MemberIDs: p.MemberIDs})
+		ch, _, err := c.chat.CreateChannel(ctx, actor, chat.CreateChannelInput{Type: p.ChannelType, Name: p.Name, MemberIDs: p.MemberIDs})
 		if err != nil {
 			return "", nil, err
 		}
@@ -31,7 +31,7 @@ func (c *commands) run(ctx context.Context, s *session, cmd protocol.Command) (s
 		return protocol.TypeChannelCreated, protocol.NewChannelCreated(ch), nil
 
 	case protocol.SendMessage:
-		msg, err := c.chat.SendMessage(ctx, actor, s.id, chat.SendMessageInput{ChannelID: p.ChannelID, Body: p.Body, ClientMessageID: p.ClientMessageID})
+		msg, err := c.chat.SendMessage(ctx, actor, chat.SendMessageInput{ChannelID: p.ChannelID, Body: p.Body, ClientMessageID: p.ClientMessageID})
 		if err != nil {
 			return "", nil, err
 		}
@@ -64,7 +64,7 @@ func (c *commands) run(ctx context.Context, s *session, cmd protocol.Command) (s
 		return protocol.TypeUsers, protocol.NewUsers(users), nil
 
 	case protocol.JoinChannel:
-		ch, err := c.chat.Join(ctx, actor, s.id, p.ChannelID)
+		ch, err := c.chat.Join(ctx, actor, p.ChannelID)
 		if err != nil {
 			return "", nil, err
 		}
@@ -72,10 +72,10 @@ func (c *commands) run(ctx context.Context, s *session, cmd protocol.Command) (s
 		return protocol.TypeChannelJoined, protocol.ChannelJoined{ChannelID: ch.ID, LastSeq: ch.LastSeq}, nil
 
 	case protocol.LeaveChannel:
-		if err := c.chat.Leave(ctx, actor, s.id, p.ChannelID); err != nil {
+		if err := c.chat.Leave(ctx, actor, p.ChannelID); err != nil {
 			return "", nil, err
 		}
-		c.hub.unsubscribeUser(actor, p.ChannelID)
+		c.hub.unsubscribeUser(actor.UserID, p.ChannelID)
 		return protocol.TypeChannelLeft, protocol.ChannelLeft{ChannelID: p.ChannelID}, nil
 
 	case protocol.Heartbeat:

@@ -11,7 +11,7 @@ import (
 // tells presence nothing: a dropped connection alone changes no status,
 // and the tracker forgets a silent connection once the timeout has passed.
 func (c *commands) heartbeat(ctx context.Context, s *session, p protocol.Heartbeat) (string, any, error) {
-	now, err := c.presence.Heartbeat(ctx, s.user.ID, s.id, presence.HeartbeatInput{UserID: p.UserID, Status: p.Status})
+	now, err := c.presence.Heartbeat(ctx, s.actor(), presence.HeartbeatInput{UserID: p.UserID, Status: p.Status})
 	if err != nil {
 		return "", nil, err
 	}

@@ -18,6 +18,9 @@ const (
 	// DefaultWriteTimeout bounds one frame write, so a client that stopped
 	// reading holds its writer goroutine for at most this long.
 	DefaultWriteTimeout = 10 * time.Second
+	// DefaultMaxConnectionsPerUser is the protocol's default cap of one
+	// user's connections on a node.
+	DefaultMaxConnectionsPerUser = 32
 )
 
 // Config is the gateway's part of the service configuration.
@@ -29,6 +32,10 @@ type Config struct {
 	// besides the request's own host; matched by origin.Policy, the rule
 	// the REST CORS answers use too.
 	AllowedOrigins []string
+	// PublicURL, when set, is the address clients reach the service at;
+	// the origin check compares with its host instead of the request's
+	// Host header (origin.NewPolicy).
+	PublicURL string
 	// HeartbeatInterval and PresenceTimeout are announced in ready.
 	HeartbeatInterval time.Duration
 	PresenceTimeout   time.Duration
@@ -36,6 +43,9 @@ type Config struct {
 	QueueSize int
 	// WriteTimeout bounds one batch write of queued frames.
 	WriteTimeout time.Duration
+	// MaxConnectionsPerUser caps one user's connections on this node; one
+	// more is refused with HTTP 429 before the upgrade.
+	MaxConnectionsPerUser int
 	// Owners names the node that owns a user on the ring; nil means this
 	// node owns everyone (a single node).
 	Owners Owners
@@ -55,6 +65,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.MaxConnectionsPerUser <= 0 {
+		c.MaxConnectionsPerUser = DefaultMaxConnectionsPerUser
 	}
 	for _, pattern := range c.AllowedOrigins {
 		if _, err := path.Match(strings.TrimSpace(pattern), ""); err != nil {

@@ -8,4 +8,8 @@
 // and never sends a message_received at or below it. A slow client never
 // slows the others: the Hub only enqueues, and a session whose queue is
 // full is closed with 4008 so that it reconnects and catches up.
+//
+// How bytes move on a connection (the bounded frame queue, batched writes,
+// pooled reads, the worker pool that runs commands) is package wsconn's
+// business; this package decides what the frames say.
 package ws

@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/chatd/chat/application/presence"
 	"github.com/chatd/chat/domain"
 	"github.com/chatd/chat/interfaces/protocol"
+	"github.com/chatd/chat/interfaces/wsconn/wsconntest"
 )
 
 // ioTimeout only turns a hang into a failure; no test waits on it to make
@@ -33,14 +32,14 @@ type testEnv struct {
 	hub      *Hub
 	gw       *Gateway
 	srv      *httptest.Server
-	logs     *syncBuffer
+	logs     *wsconntest.LogBuffer
 	presence *presence.Service // over memPresence, on clock
 	clock    *fakeClock
 }
 
 func newEnv(t *testing.T, store *memStore, cfg Config) *testEnv {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &wsconntest.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	hub := NewHub(log)
 	store.relay = func(events []domain.Event) {
@@ -204,24 +203,6 @@ func (c *client) expectClose(code protocol.CloseCode) {
 		}
 		return
 	}
-}
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func readBody(t *testing.T, resp *http.Response) string {

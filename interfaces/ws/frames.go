@@ -20,7 +20,7 @@ type frames struct {
 	log      *slog.Logger
 }
 
-// handle is the session's frameHandler.
+// handle is the wsconn.Handler of a session (bound to it in Gateway.serve).
 func (f *frames) handle(ctx context.Context, s *session, typ websocket.MessageType, data []byte) {
 	if typ != websocket.MessageText {
 		f.replyError(ctx, s, "", "", domain.Errorf(domain.KindBadRequest, "frames must be JSON text messages"))

@@ -2,6 +2,7 @@ package ws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,9 +13,16 @@ import (
 	"github.com/chatd/chat/domain"
 	"github.com/chatd/chat/interfaces/origin"
 	"github.com/chatd/chat/interfaces/protocol"
+	"github.com/chatd/chat/interfaces/wsconn"
 )
 
 var errOriginRefused = domain.Errorf(domain.KindForbidden, "origin not allowed")
+
+// Why track refuses a session.
+var (
+	errShuttingDown       = errors.New("server is shutting down; reconnect")
+	errTooManyConnections = errors.New("too many connections of this user on this node; close one first")
+)
 
 const restartReason = "service restart, reconnect"
 
@@ -43,6 +51,7 @@ type Gateway struct {
 	mu       sync.Mutex
 	closed   bool
 	sessions map[*session]struct{}
+	perUser  map[string]int // live sessions by user id, for the cap
 	wg       sync.WaitGroup
 }
 
@@ -62,8 +71,9 @@ func NewGateway(cfg Config, hub *Hub, chat ChatService, presence PresenceService
 		auth:     auth,
 		log:      log,
 		frames:   &frames{commands: &commands{chat: chat, presence: presence, hub: hub}, hub: hub, log: log},
-		origins:  origin.NewPolicy(cfg.AllowedOrigins),
+		origins:  origin.NewPolicy(cfg.AllowedOrigins, cfg.PublicURL),
 		sessions: make(map[*session]struct{}),
+		perUser:  make(map[string]int),
 	}, nil
 }
 
@@ -95,8 +105,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s := newSession(user, g.cfg.QueueSize)
 	s.expiresAt = expiresAt
-	if !g.track(s) {
-		respondError(w, protocol.HTTPStatus(protocol.CodeUnavailable), httpError{Code: protocol.CodeUnavailable, Message: "server is shutting down; reconnect"})
+	if err := g.track(s); err != nil {
+		code := protocol.CodeUnavailable
+		if errors.Is(err, errTooManyConnections) {
+			code = protocol.CodeRateLimited
+		}
+		respondError(w, protocol.HTTPStatus(code), httpError{Code: code, Message: err.Error()})
 		return
 	}
 	// Register before reading the channel list: an event committed after
@@ -121,22 +135,22 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // registered session. On failure it has answered the request.
 func (g *Gateway) upgrade(w http.ResponseWriter, r *http.Request, s *session) ([]domain.Channel, bool) {
 	ctx := r.Context()
-	channels, err := g.chat.Channels(ctx, s.user.ID)
+	channels, err := g.chat.Channels(ctx, s.actor())
 	if err != nil {
 		writeHTTPError(ctx, w, g.log, fmt.Errorf("connect %s: %w", s.user.ID, err))
 		return nil, false
 	}
-	conn, err := websocket.Accept(s.corking(w), r, &websocket.AcceptOptions{
-		InsecureSkipVerify: true, // the origin policy has decided already
-		CompressionMode:    websocket.CompressionDisabled,
+	err = s.conn.Upgrade(w, r, wsconn.Options{
+		WriteTimeout: g.cfg.WriteTimeout,
+		ReadLimit:    protocol.MaxFrameBytes,
+		Log:          g.log,
+		Peer:         s,
 	})
 	if err != nil {
-		// Accept has written the HTTP error (not a WebSocket request).
+		// Upgrade has written the HTTP error (not a WebSocket request).
 		g.log.DebugContext(ctx, "websocket upgrade failed", "user", s.user.ID, "err", err)
 		return nil, false
 	}
-	conn.SetReadLimit(protocol.MaxFrameBytes)
-	s.attach(conn, g.cfg.WriteTimeout, g.log)
 	return channels, true
 }
 
@@ -144,8 +158,11 @@ func (g *Gateway) upgrade(w http.ResponseWriter, r *http.Request, s *session) ([
 func (g *Gateway) serve(s *session) {
 	defer g.untrack(s)
 	defer g.hub.remove(s)
-	s.serve(g.frames.handle)
-	g.log.Debug("session closed", "session", s.id, "user", s.user.ID, "code", int(s.closeCode))
+	s.conn.Serve(func(ctx context.Context, typ websocket.MessageType, data []byte) {
+		g.frames.handle(ctx, s, typ, data)
+	})
+	code, _ := s.closeStatus()
+	g.log.Debug("session closed", "session", s.id, "user", s.user.ID, "code", int(code))
 }
 
 // redirect sends a user to the node that owns it: the upgrade succeeds
@@ -217,27 +234,37 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		for _, s := range sessions {
-			s.abort()
+			s.conn.Abort()
 		}
 		return fmt.Errorf("close %d websocket sessions: %w", len(sessions), ctx.Err())
 	}
 }
 
-// track counts a new session unless shutdown has begun.
-func (g *Gateway) track(s *session) bool {
+// track counts a new session unless shutdown has begun (errShuttingDown)
+// or its user already holds MaxConnectionsPerUser sessions on this node
+// (errTooManyConnections). Counting here, under the lock, before the
+// upgrade, keeps concurrent connects from passing the cap together.
+func (g *Gateway) track(s *session) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
-		return false
+		return errShuttingDown
 	}
+	if g.perUser[s.user.ID] >= g.cfg.MaxConnectionsPerUser {
+		return errTooManyConnections
+	}
+	g.perUser[s.user.ID]++
 	g.sessions[s] = struct{}{}
 	g.wg.Add(1)
-	return true
+	return nil
 }
 
 func (g *Gateway) untrack(s *session) {
 	g.mu.Lock()
 	delete(g.sessions, s)
+	if g.perUser[s.user.ID]--; g.perUser[s.user.ID] <= 0 {
+		delete(g.perUser, s.user.ID)
+	}
 	g.mu.Unlock()
 	g.wg.Done()
 }

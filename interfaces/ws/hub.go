@@ -183,7 +183,7 @@ func (h *Hub) sendLocked(s *session, frame []byte) {
 		}
 		return
 	}
-	ok, start := s.pushLater(frame, false)
+	ok, start := s.conn.EnqueueLater(frame)
 	if !ok {
 		h.dropLocked(s, protocol.CloseSlowConsumer, slowConsumerReason)
 	} else if start {
@@ -193,7 +193,7 @@ func (h *Hub) sendLocked(s *session, frame []byte) {
 
 func (h *Hub) dropLocked(s *session, code protocol.CloseCode, reason string) {
 	if s.live && code == protocol.CloseSlowConsumer {
-		h.log.Info("closing slow consumer", "session", s.id, "user", s.user.ID, "queue", s.queueBound)
+		h.log.Info("closing slow consumer", "session", s.id, "user", s.user.ID, "queue", s.conn.QueueBound())
 	}
 	h.removeLocked(s)
 	s.close(code, reason)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/chatd/chat/domain"
 	"github.com/chatd/chat/interfaces/protocol"
+	"github.com/chatd/chat/interfaces/wsconn"
+	"github.com/chatd/chat/interfaces/wsconn/wsconntest"
 )
 
 func TestDeliveredBatchLeavesInOneWritePerSession(t *testing.T) {
@@ -20,25 +22,28 @@ func TestDeliveredBatchLeavesInOneWritePerSession(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := newSession(domain.User{ID: "u2"}, DefaultQueueSize)
 		h.register(s)
-		conn, err := websocket.Accept(s.corking(w), r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
-		if err != nil {
-			t.Errorf("Accept: %v", err)
+		if err := s.conn.Upgrade(w, r, wsconn.Options{WriteTimeout: ioTimeout}); err != nil {
+			t.Errorf("Upgrade: %v", err)
 			return
 		}
-		s.attach(conn, ioTimeout, slog.New(slog.DiscardHandler))
 		if !h.activate(s, []domain.Channel{{ID: "c1"}}, readyOf) {
 			t.Error("activate failed")
 			return
 		}
-		go s.serve(func(context.Context, *session, websocket.MessageType, []byte) {})
+		go s.conn.Serve(func(context.Context, websocket.MessageType, []byte) {})
 	}))
-	counter := &writeCounter{Listener: srv.Listener}
+	counter := &wsconntest.WriteCounter{Listener: srv.Listener}
 	srv.Listener = counter
 	srv.Start()
 	t.Cleanup(srv.Close)
-	c := dialSession(t, "ws"+strings.TrimPrefix(srv.URL, "http"))
+	conn, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.CloseNow() })
+	c := &client{t: t, conn: conn}
 	c.expect(protocol.TypeReady, "")
-	before := counter.writes.Load()
+	before := counter.Writes()
 
 	deliver(t, h, msg("c1", 1, ""), msg("c1", 2, ""), msg("c1", 3, ""))
 	for seq := range int64(3) {
@@ -49,7 +54,33 @@ func TestDeliveredBatchLeavesInOneWritePerSession(t *testing.T) {
 			t.Fatalf("frame %d has seq %d", seq, m.Seq)
 		}
 	}
-	if n := counter.writes.Load() - before; n != 1 {
+	if n := counter.Writes() - before; n != 1 {
 		t.Errorf("three events took %d writes, want 1", n)
+	}
+}
+
+func TestBurstReachesTheClientInOrderThroughACorkedConnection(t *testing.T) {
+	t.Parallel()
+	store := newMemStore("reader")
+	group := store.addChannel(domain.ChannelGroup, "g", "reader")
+	env := newEnv(t, store, Config{})
+	reader := env.connect("reader")
+
+	// One delivery of many events queues many frames at once, which the
+	// writer sends as batches.
+	const n = 200
+	events := make([]domain.Event, n)
+	for i := range events {
+		seq := int64(i + 1)
+		events[i] = domain.Event{Type: domain.EventMessageCreated, ChannelID: group.ID,
+			Message: &domain.Message{ID: "m", ChannelID: group.ID, SenderID: "x", Body: "burst", Seq: seq}}
+	}
+	deliver(t, env.hub, events...)
+	for i := range n {
+		var got protocol.Message
+		reader.expect(protocol.TypeMessageReceived, "").decode(&got)
+		if got.Seq != int64(i+1) {
+			t.Fatalf("frame %d has seq %d, want %d", i, got.Seq, i+1)
+		}
 	}
 }

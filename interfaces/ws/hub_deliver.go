@@ -9,8 +9,8 @@ import (
 )
 
 // Deliver pushes committed events to the live sessions of this node. The
-// outbox relay calls it after commit, in commit order (so in seq order per
-// channel). It only enqueues: a session whose queue is full is closed with
+// fan-out router calls it with what the Kafka consumer read, in commit
+// order (so in seq order per channel). It only enqueues: a session whose queue is full is closed with
 // 4008 instead of slowing the others. Safe for concurrent use; events of
 // one channel must still come from one caller at a time to keep their
 // order.
@@ -37,7 +37,7 @@ func (h *Hub) Deliver(ctx context.Context, events []domain.Event) error {
 	// a session's first frame would often write it alone, and the write(2)
 	// per frame was most of chatd's CPU in group fan-out.
 	for _, s := range starts {
-		go s.flush()
+		s.conn.Flush()
 	}
 	return nil
 }

@@ -16,7 +16,8 @@ type RingChanges interface {
 	Changed() <-chan struct{}
 }
 
-// Migrator ends this node's part in a migration (seed: 課題). When the
+// Migrator ends this node's part in a migration (the migration problem of
+// product design §2 in docs/architecture.md). When the
 // ring changes, some users connected here belong to another node. For a
 // grace period the fan-out routers send their events here as well as to
 // the new owner, so their open connections miss nothing; when it ends,

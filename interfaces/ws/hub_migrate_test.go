@@ -54,16 +54,16 @@ func TestMigratorClosesMovedUsersAfterTheGrace(t *testing.T) {
 
 	ring.move("moves", "n2")
 	select {
-	case <-moves.closing:
+	case <-moves.conn.Closing():
 	case <-time.After(10 * time.Second):
 		t.Fatal("the moved user's connection is still open")
 	}
 	h.sessionCount("stays") // the sweep holds the hub until it is done
-	if moves.closeCode != protocol.CloseWrongNode || moves.closeReason != "ws://n2/ws" {
-		t.Errorf("moved user closed with %d %q, want 4010 and the new owner's URL", moves.closeCode, moves.closeReason)
+	if code, reason := moves.closeStatus(); code != protocol.CloseWrongNode || reason != "ws://n2/ws" {
+		t.Errorf("moved user closed with %d %q, want 4010 and the new owner's URL", code, reason)
 	}
 	select {
-	case <-stays.closing:
+	case <-stays.conn.Closing():
 		t.Error("the connection of a user who stayed was closed")
 	default:
 	}
@@ -87,7 +87,7 @@ func TestCloseUnownedLeavesOutAnOverlongURL(t *testing.T) {
 	if n := h.closeUnowned(ring, "n1"); n != 1 {
 		t.Fatalf("closed %d sessions, want 1", n)
 	}
-	if s.closeCode != protocol.CloseWrongNode || s.closeReason != "" {
-		t.Errorf("closed with %d %q, want 4010 and no reason", s.closeCode, s.closeReason)
+	if code, reason := s.closeStatus(); code != protocol.CloseWrongNode || reason != "" {
+		t.Errorf("closed with %d %q, want 4010 and no reason", code, reason)
 	}
 }

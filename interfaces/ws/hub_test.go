@@ -50,7 +50,7 @@ func join(t *testing.T, h *Hub, userID string, queue int, channels ...domain.Cha
 func drain(t *testing.T, s *session) []seen {
 	t.Helper()
 	var out []seen
-	for _, frame := range s.take(nil) {
+	for _, frame := range s.conn.Drain() {
 		var f struct {
 			Type    string
 			Payload struct {
@@ -64,7 +64,6 @@ func drain(t *testing.T, s *session) []seen {
 		}
 		out = append(out, seen{Type: f.Type, ChannelID: f.Payload.ChannelID, Seq: f.Payload.Seq, UserID: f.Payload.UserID})
 	}
-	s.done()
 	return out
 }
 
@@ -233,12 +232,12 @@ func TestHubClosesSlowConsumer(t *testing.T) {
 	deliver(t, h, msg("c1", 1, ""), msg("c1", 2, ""), msg("c1", 3, ""), msg("c1", 4, ""))
 
 	select {
-	case <-slow.closing:
+	case <-slow.conn.Closing():
 	default:
 		t.Fatal("slow session not closed")
 	}
-	if slow.closeCode != protocol.CloseSlowConsumer {
-		t.Errorf("close code = %d, want 4008", slow.closeCode)
+	if code, _ := slow.closeStatus(); code != protocol.CloseSlowConsumer {
+		t.Errorf("close code = %d, want 4008", code)
 	}
 	if n := h.sessionCount("u1"); n != 0 {
 		t.Errorf("slow session still registered (%d)", n)

@@ -10,24 +10,24 @@ import (
 )
 
 // ChatService is what sessions need from the chat use cases
-// (*chat.Service). origin is the session id, written into the outbox event
+// (*chat.Service). The actor's session id is written into the outbox event
 // so that delivery skips the connection that already got a direct reply.
 type ChatService interface {
-	CreateChannel(ctx context.Context, actorID, origin string, in chat.CreateChannelInput) (domain.Channel, bool, error)
-	SendMessage(ctx context.Context, actorID, origin string, in chat.SendMessageInput) (domain.Message, error)
-	Messages(ctx context.Context, actorID, channelID string, page domain.Page) ([]domain.Message, bool, error)
-	Channel(ctx context.Context, actorID, channelID string) (domain.Channel, error)
-	Channels(ctx context.Context, actorID string) ([]domain.Channel, error)
-	Join(ctx context.Context, actorID, origin, channelID string) (domain.Channel, error)
-	Leave(ctx context.Context, actorID, origin, channelID string) error
-	Users(ctx context.Context, actorID string, ids []string) ([]domain.User, error)
+	CreateChannel(ctx context.Context, actor domain.Actor, in chat.CreateChannelInput) (domain.Channel, bool, error)
+	SendMessage(ctx context.Context, actor domain.Actor, in chat.SendMessageInput) (domain.Message, error)
+	Messages(ctx context.Context, actor domain.Actor, channelID string, page domain.Page) ([]domain.Message, bool, error)
+	Channel(ctx context.Context, actor domain.Actor, channelID string) (domain.Channel, error)
+	Channels(ctx context.Context, actor domain.Actor) ([]domain.Channel, error)
+	Join(ctx context.Context, actor domain.Actor, channelID string) (domain.Channel, error)
+	Leave(ctx context.Context, actor domain.Actor, channelID string) error
+	Users(ctx context.Context, actor domain.Actor, ids []string) ([]domain.User, error)
 }
 
 // PresenceService is what sessions need from the presence use cases
-// (*presence.Service). sessionID tells the user's connections apart: any
-// one of them heartbeating keeps the user online.
+// (*presence.Service). The actor's session id tells the user's connections
+// apart: any one of them heartbeating keeps the user online.
 type PresenceService interface {
-	Heartbeat(ctx context.Context, actorID, sessionID string, in presence.HeartbeatInput) (time.Time, error)
+	Heartbeat(ctx context.Context, actor domain.Actor, in presence.HeartbeatInput) (time.Time, error)
 	Presences(ctx context.Context, actorID string, ids []string) ([]domain.UserPresence, error)
 }
 

@@ -71,7 +71,8 @@ func (st *memStore) addChannel(typ domain.ChannelType, members ...string) domain
 	return *ch
 }
 
-func (st *memStore) CreateChannel(_ context.Context, actorID string, spec domain.NewChannelSpec, members []string, origin string) (domain.Channel, bool, error) {
+func (st *memStore) CreateChannel(_ context.Context, actor domain.Actor, spec domain.NewChannelSpec, members []string) (domain.Channel, bool, error) {
+	origin := actor.SessionID
 	st.mu.Lock()
 	if err := st.failWith["CreateChannel"]; err != nil {
 		st.mu.Unlock()
@@ -99,7 +100,8 @@ func (st *memStore) CreateChannel(_ context.Context, actorID string, spec domain
 	return created, true, nil
 }
 
-func (st *memStore) AppendMessage(_ context.Context, actorID string, msg domain.Message, origin string) (domain.Message, bool, error) {
+func (st *memStore) AppendMessage(_ context.Context, actor domain.Actor, msg domain.Message) (domain.Message, bool, error) {
+	actorID, origin := actor.UserID, actor.SessionID
 	st.mu.Lock()
 	if err := st.failWith["AppendMessage"]; err != nil {
 		st.mu.Unlock()
@@ -126,7 +128,8 @@ func (st *memStore) AppendMessage(_ context.Context, actorID string, msg domain.
 	return msg, false, nil
 }
 
-func (st *memStore) Messages(_ context.Context, actorID, channelID string, page domain.Page) ([]domain.Message, bool, error) {
+func (st *memStore) Messages(_ context.Context, actor domain.Actor, channelID string, page domain.Page) ([]domain.Message, bool, error) {
+	actorID := actor.UserID
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if err := st.failWith["Messages"]; err != nil {
@@ -148,7 +151,8 @@ func (st *memStore) Messages(_ context.Context, actorID, channelID string, page 
 	return out, more, nil
 }
 
-func (st *memStore) Channel(_ context.Context, actorID, channelID string) (domain.Channel, error) {
+func (st *memStore) Channel(_ context.Context, actor domain.Actor, channelID string) (domain.Channel, error) {
+	actorID := actor.UserID
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	ch, err := st.memberChannel(actorID, channelID)
@@ -158,7 +162,8 @@ func (st *memStore) Channel(_ context.Context, actorID, channelID string) (domai
 	return *ch, nil
 }
 
-func (st *memStore) Channels(_ context.Context, actorID string) ([]domain.Channel, error) {
+func (st *memStore) Channels(_ context.Context, actor domain.Actor) ([]domain.Channel, error) {
+	actorID := actor.UserID
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if err := st.failWith["Channels"]; err != nil {
@@ -174,7 +179,8 @@ func (st *memStore) Channels(_ context.Context, actorID string) ([]domain.Channe
 	return out, nil
 }
 
-func (st *memStore) Join(_ context.Context, actorID, channelID, origin string) (domain.Channel, bool, error) {
+func (st *memStore) Join(_ context.Context, actor domain.Actor, channelID string) (domain.Channel, bool, error) {
+	actorID, origin := actor.UserID, actor.SessionID
 	st.mu.Lock()
 	ch, ok := st.channels[channelID]
 	switch {
@@ -197,7 +203,8 @@ func (st *memStore) Join(_ context.Context, actorID, channelID, origin string) (
 	return joined, true, nil
 }
 
-func (st *memStore) Leave(_ context.Context, actorID, channelID, origin string) error {
+func (st *memStore) Leave(_ context.Context, actor domain.Actor, channelID string) error {
+	actorID, origin := actor.UserID, actor.SessionID
 	st.mu.Lock()
 	ch, err := st.memberChannel(actorID, channelID)
 	if err != nil {
@@ -215,7 +222,7 @@ func (st *memStore) Leave(_ context.Context, actorID, channelID, origin string) 
 	return nil
 }
 
-func (st *memStore) UsersSharingChannel(_ context.Context, actorID string, ids []string) ([]domain.User, error) {
+func (st *memStore) UsersSharingChannel(_ context.Context, actor domain.Actor, ids []string) ([]domain.User, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var out []domain.User

@@ -252,16 +252,17 @@ export const SERVER_FRAME_TYPES: readonly ServerFrameType[] = [
 export type CloseAction = "stop" | "reconnect";
 
 // CLOSE_CODES is the close-code table of api/asyncapi.yaml (x-close-codes);
-// spec/check-names.mjs fails make test when the two differ. 4009 (session
-// timed out) is protocol v1.1. A code not listed (1006 included) means
-// reconnect with backoff.
+// spec/generate.mjs fails make test when the two differ. A code not listed
+// (1006 included) means reconnect with backoff.
 export const CLOSE_CODES: Readonly<Record<number, { name: string; action: CloseAction }>> = {
   1000: { name: "normal", action: "stop" },
+  1002: { name: "protocol error", action: "stop" },
+  1007: { name: "invalid payload", action: "stop" },
   1009: { name: "message too big", action: "stop" },
   1011: { name: "internal error", action: "reconnect" },
   1012: { name: "service restart", action: "reconnect" },
   4001: { name: "unauthorized", action: "stop" },
   4008: { name: "slow consumer", action: "reconnect" },
-  4009: { name: "session timed out", action: "reconnect" },
+  4009: { name: "session timeout", action: "reconnect" },
   4010: { name: "wrong node", action: "reconnect" },
 };

@@ -99,7 +99,7 @@ test("4001 asks for a new token and connects with it", async () => {
 });
 
 test("terminal close codes stop the client with an error", async () => {
-  for (const code of [4001, 1009, 1000]) {
+  for (const code of [4001, 1009, 1007, 1000]) {
     const { server, client } = setup();
     await until("socket", () => server.sockets.length === 1);
     const pending = assert.rejects(client.getUsers(["x"]), ClosedError);

@@ -1,0 +1,100 @@
+# lib.sh: the helpers every script of this repository shares (pg.sh,
+# etcd.sh, kafka.sh, bench.sh, cluster.sh, ...). It is sourced, never run;
+# pgembed embeds it together with pg.sh, so the local PostgreSQL of
+# `make run` and the one of `make test` run the very same code. Set
+# `prog` (the script's name, for messages) before sourcing it.
+
+die() {
+	echo "${prog:-script}: $*" >&2
+	exit 1
+}
+
+note() {
+	echo "${prog:-script}: $*" >&2
+}
+
+is_root() {
+	[[ $(id -u) -eq 0 ]]
+}
+
+port_free() {
+	# A successful connect means something listens there already.
+	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# pick_port prints a free TCP port on 127.0.0.1, chosen at random above
+# 20000 so that parallel test runs rarely collide.
+pick_port() {
+	local p i
+	for ((i = 0; i < 200; i++)); do
+		p=$((20000 + RANDOM % 40000))
+		if port_free "$p"; then
+			echo "$p"
+			return 0
+		fi
+	done
+	die "found no free TCP port on 127.0.0.1"
+}
+
+# keep_or_pick prints the port stored in FILE if it is still free, or a new
+# one, and stores it: a service restarted in the same directory keeps its
+# address while it can.
+keep_or_pick() {
+	local file=$1 p=""
+	if [[ -f $file ]]; then
+		p=$(cat "$file")
+		if ! port_free "$p"; then
+			note "port $p is taken now; picking another"
+			p=""
+		fi
+	fi
+	[[ -n $p ]] || p=$(pick_port)
+	echo "$p" >"$file"
+	echo "$p"
+}
+
+# wait_until TENTHS PID CMD...: polls CMD every 0.1 s until it succeeds
+# (0), the process PID is gone (1) or TENTHS polls passed (1). PID may be
+# empty when there is no process to watch.
+wait_until() {
+	local tries=$1 pid=$2 i
+	shift 2
+	for ((i = 0; i < tries; i++)); do
+		[[ -z $pid ]] || kill -0 "$pid" 2>/dev/null || return 1
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# http_ok URL: the URL answers 2xx.
+http_ok() {
+	curl -fsS -o /dev/null "$1" 2>/dev/null
+}
+
+# absolute_dir DIR prints DIR as an absolute, resolved path (the servers
+# run as another user in another working directory).
+absolute_dir() {
+	local dir=$1
+	case $dir in
+	/*) ;;
+	*) dir=$PWD/$dir ;;
+	esac
+	if [[ -d $dir ]]; then
+		(cd "$dir" && pwd -P)
+	else
+		readlink -m "$dir"
+	fi
+}
+
+# dispatch COMMANDS "$@": the argument handling of the service scripts,
+# `script.sh COMMAND DIR`. COMMANDS is a space-separated list of the
+# functions allowed as COMMAND; each is called with the absolute DIR.
+dispatch() {
+	local commands=" $1 " cmd dir
+	shift
+	[[ $# -eq 2 && -n $2 && $commands == *" $1 "* ]] || usage
+	cmd=$1
+	dir=$(absolute_dir "$2")
+	"$cmd" "$dir"
+}

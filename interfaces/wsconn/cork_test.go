@@ -1,0 +1,72 @@
+package wsconn
+
+import (
+	"bytes"
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// recordingConn is a net.Conn that records each Write and deadline.
+type recordingConn struct {
+	net.Conn  // nil: only Write and SetWriteDeadline are used
+	mu        sync.Mutex
+	writes    [][]byte
+	deadlines []time.Time
+}
+
+func (c *recordingConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writes = append(c.writes, bytes.Clone(p))
+	return len(p), nil
+}
+
+func (c *recordingConn) SetWriteDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.deadlines = append(c.deadlines, t)
+	return nil
+}
+
+func TestCorkConnSendsABatchInOneWrite(t *testing.T) {
+	t.Parallel()
+	rec := &recordingConn{}
+	c := &corkConn{Conn: rec}
+
+	if _, err := c.Write([]byte("direct")); err != nil {
+		t.Fatal(err)
+	}
+	c.cork()
+	for _, part := range []string{"a", "bc", "def"} {
+		if _, err := c.Write([]byte(part)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(rec.writes) != 1 {
+		t.Fatalf("%d writes reached the connection while corked, want only the uncorked one", len(rec.writes))
+	}
+	if err := c.uncork(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.uncork(time.Minute); err != nil { // nothing corked: no write
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"direct", "abcdef", "after"}
+	if len(rec.writes) != len(want) {
+		t.Fatalf("writes %q, want %q", rec.writes, want)
+	}
+	for i := range want {
+		if string(rec.writes[i]) != want[i] {
+			t.Fatalf("write %d = %q, want %q", i, rec.writes[i], want[i])
+		}
+	}
+	// One deadline for the batch, cleared after it.
+	if len(rec.deadlines) != 2 || rec.deadlines[0].IsZero() || !rec.deadlines[1].IsZero() {
+		t.Fatalf("deadlines %v, want one set and then cleared", rec.deadlines)
+	}
+}

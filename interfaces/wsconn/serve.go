@@ -1,0 +1,168 @@
+package wsconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/coder/websocket"
+)
+
+// Handler handles one message read from the client. data is valid only
+// during the call: the connection reads its next message into the same
+// pooled buffer (read.go), so a handler copies whatever it keeps. A
+// handler answers with EnqueueReply.
+type Handler func(ctx context.Context, typ websocket.MessageType, data []byte)
+
+// Serve reads the client's messages and has handle run them, one after the
+// other, until either side ends the connection; it returns once the
+// connection is closed. Its goroutine is the connection's only one while
+// nothing is written, and it spends its life parked in the library's read.
+//
+// Reads get a context that never ends: with one that can, coder/websocket
+// registers a cancel callback per read, and the upgrade request's context
+// ends anyway when ServeHTTP returns. Shutdown and broken connections end
+// the read by closing the connection instead.
+func (c *Conn) Serve(handle Handler) {
+	ctx := context.Background()
+	for {
+		typ, data, buf, err := c.readMessage(ctx, nil)
+		if err == nil {
+			err = runBatch(ctx, c, handle, typ, data, buf)
+			buf.release(c.readLimit)
+		}
+		if err != nil {
+			// Client closes, 1009, protocol errors, shutdown and broken
+			// TCP all end here; none of them is a server fault.
+			c.log.Debug("connection ended", c.peerAttr(), "err", err)
+			// Have the flusher finish, with the code the read calls for
+			// (closeFor); a close requested earlier keeps its own.
+			c.Close(closeFor(err))
+			break
+		}
+	}
+	<-c.closed
+}
+
+// handleFrame runs one message's command. Serve has it run by a pool
+// worker (workers.go) and waits, which keeps the reader's stack small:
+// decoding, the use case and encoding the reply take the stack past 4 KB,
+// and Go gives a grown stack back only when a GC finds it parked using
+// under a quarter of it, which the library's read chain never does. A
+// reader that handled one heartbeat would keep 8 KB for the life of its
+// connection; the few workers keep theirs instead. The hand-over costs two
+// goroutine switches per command.
+//
+// handleFrame also recovers a panic: the upgrading ServeHTTP has returned,
+// so net/http no longer does, and a bug in one command must cost its
+// connection, not the process.
+func (c *Conn) handleFrame(ctx context.Context, handle Handler, typ websocket.MessageType, data []byte) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.log.Error("command panicked; closing connection", c.peerAttr(), "panic", v, "stack", string(debug.Stack()))
+			c.Close(websocket.StatusInternalError, "internal error; reconnect")
+		}
+	}()
+	handle(ctx, typ, data)
+}
+
+// flush writes queued frames until the queue is empty, then ends;
+// enqueue starts a new flusher for the next frame. Each round takes every
+// queued frame as one batch, and the batch leaves in one write(2) under
+// one deadline of writeTimeout (cork.go), so a client that stopped
+// reading holds only its own flusher, for at most that long. Frames keep
+// their queue order.
+//
+// A close request wins over queued frames: a slow consumer gets its close
+// as soon as the frames being written are out. The flusher that closes the
+// connection is the Conn's last.
+func (c *Conn) flush() {
+	var spare [][]byte
+	for !c.isClosing() {
+		batch := c.take(spare)
+		if len(batch) == 0 {
+			if c.stopFlush() {
+				return
+			}
+			continue
+		}
+		var ok bool
+		if spare, ok = c.writeTaken(batch); !ok {
+			return
+		}
+	}
+	// The close handshake reads the client's close frame; a worker must
+	// not peek at the reader meanwhile (batch.go).
+	c.peekMu.Lock()
+	err := c.ws.Close(c.closeCode, c.closeReason)
+	c.peekMu.Unlock()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		c.log.Debug("close handshake incomplete", c.peerAttr(), "code", int(c.closeCode), "err", err)
+	}
+	close(c.closed)
+}
+
+// flushOnce is one round of flush in the caller's goroutine, for a caller
+// that has just set flushing: the worker that ran a client's commands
+// writes their replies itself instead of handing them to a new goroutine.
+// What is left afterwards (frames queued meanwhile, a close) goes to a
+// flusher goroutine as usual.
+func (c *Conn) flushOnce() {
+	if !c.isClosing() {
+		if batch := c.take(nil); len(batch) > 0 {
+			if _, ok := c.writeTaken(batch); !ok {
+				return
+			}
+		}
+		if c.stopFlush() {
+			return
+		}
+	}
+	go c.flush()
+}
+
+// writeTaken writes a batch from take and returns it emptied for reuse
+// when it is small. On a write error it drops the connection, ends the
+// Conn's flushing for good and reports false.
+func (c *Conn) writeTaken(batch [][]byte) (spare [][]byte, ok bool) {
+	err := c.writeBatch(batch)
+	c.done()
+	clear(batch) // the frames may be large; do not keep them
+	if cap(batch) <= minQueueCap {
+		spare = batch // small enough to reuse for the next batch
+	}
+	if err != nil {
+		// The connection is broken or stuck; the reader will see it
+		// closed and end the connection.
+		c.log.Info("write failed; dropping connection", c.peerAttr(), "err", err)
+		c.Close(websocket.StatusNormalClosure, "") // starts no flusher: this one runs
+		_ = c.ws.CloseNow()                        // it is already closed or must be now
+		close(c.closed)
+		return nil, false
+	}
+	return spare, true
+}
+
+// writeBatch writes frames in order into the corked connection, stopping
+// early when the Conn is closed, and sends them with one write(2).
+func (c *Conn) writeBatch(frames [][]byte) error {
+	// Corked writes never wait for the network, so they need no context
+	// deadline; uncork bounds the one write that does.
+	ctx := context.Background()
+	c.cork.cork()
+	var err error
+	for i, frame := range frames {
+		if i > 0 && c.isClosing() {
+			break // the close wins; send what is written so far
+		}
+		if err = c.ws.Write(ctx, websocket.MessageText, frame); err != nil {
+			err = fmt.Errorf("write frame %d of %d: %w", i+1, len(frames), err)
+			break
+		}
+	}
+	if uerr := c.cork.uncork(c.writeTimeout); err == nil {
+		err = uerr
+	}
+	return err
+}
