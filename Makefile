@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: run test build fmt vet lint binaries generate check-generated clean bench cluster
+.PHONY: run test build fmt vet lint binaries generate check-generated clean bench cluster ha
 
 ## run: start chatd on its embedded defaults (local PostgreSQL under .data/);
 ## the web client (web/out, served at /) builds meanwhile in the background
@@ -21,6 +21,11 @@ test:
 ## (8081-8083) sharing the development broker, to watch the ring work
 cluster:
 	@scripts/cluster.sh
+
+## ha: etcd, a 3-member Patroni cluster (synchronous standby) and one chatd
+## on 127.0.0.1:8080 that follows the primary (docs/operations.md)
+ha:
+	@scripts/ha.sh
 
 ## build: compile chatd into bin/
 build:

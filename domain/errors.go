@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error by what the caller can do about it. Adapters map a
@@ -29,6 +30,26 @@ const (
 type Error struct {
 	Kind    Kind
 	Message string
+	// RetryAfter, when set, is how long the client should wait before it
+	// retries (an overloaded service says so instead of queueing).
+	RetryAfter time.Duration
+}
+
+// Overloaded is the error of work refused because the service is at its
+// limit: nothing was stored, and the client may retry after retryAfter
+// with the same ids.
+func Overloaded(retryAfter time.Duration, format string, args ...any) error {
+	return &Error{Kind: KindUnavailable, Message: fmt.Sprintf(format, args...), RetryAfter: retryAfter}
+}
+
+// RetryAfterOf reports the retry hint of the first domain error in err's
+// chain; zero when there is none.
+func RetryAfterOf(err error) time.Duration {
+	var de *Error
+	if errors.As(err, &de) {
+		return de.RetryAfter
+	}
+	return 0
 }
 
 func (e *Error) Error() string { return e.Message }

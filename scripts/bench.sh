@@ -68,7 +68,9 @@ cleanup() {
 trap cleanup EXIT
 
 # start_chatd MODE [ENV=VALUE...]: start chatd with the bench settings plus
-# the given environment and wait until /readyz answers.
+# the given environment and wait until /readyz answers. The direct and group
+# scenarios' receivers only read, so the heartbeat interval is long enough
+# that liveness (4009 after 3 silent intervals) never closes them.
 start_chatd() {
 	local port kport
 	port=$(pick_port)
@@ -83,6 +85,7 @@ start_chatd() {
 		CHAT_JWT_SECRET="$JWT_SECRET" \
 		CHAT_SEND_RATE=1000000 \
 		CHAT_SEND_BURST=1000000 \
+		CHAT_HEARTBEAT_INTERVAL=5m \
 		"$@" "$BIN/chatd" >"$TMP/chatd.log" 2>&1 &
 	CHATD_PID=$!
 	if wait_until 1200 "$CHATD_PID" http_ok "$BASE/readyz"; then

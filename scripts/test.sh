@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# make test: start a throwaway PostgreSQL cluster, Apache Kafka broker and etcd,
+# make test: start a throwaway PostgreSQL cluster, Apache Kafka broker and etcd
+# (the failover tests start Patroni clusters over that etcd themselves),
 # run every test package against them in parallel, then the TypeScript SDK's
-# and the web client's tests (scripts/clients.sh), fuzz the frame decoder
+# and the web client's tests (scripts/clients.sh), fuzz the admin REST API
+# against its OpenAPI document (Schemathesis) and the frame decoder and
+# the command path
 # briefly, stop them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,11 +42,24 @@ echo "== starting a throwaway etcd in $ETCDDIR"
 CHAT_TEST_ETCD_ENDPOINTS=$(scripts/etcd.sh start "$ETCDDIR")
 export CHAT_TEST_ETCD_ENDPOINTS
 
+echo "== checking for Patroni (the failover tests start clusters of their own)"
+if scripts/patroni.sh install; then
+	export CHAT_TEST_HA=1
+elif [[ -n ${CI:-} ]]; then
+	exit 1
+else
+	echo "== Patroni is missing (see above): the failover tests are skipped"
+fi
+
 echo "== go test (race detector on)"
 $GO test -race -count=1 -timeout 10m ./...
 
 echo "== clients: the TypeScript SDK and the web client against real chatd"
 scripts/clients.sh
 
-echo "== fuzzing the frame decoder for $FUZZTIME"
+echo "== the admin REST API against api/openapi.yaml (Schemathesis, its own chatd)"
+scripts/schemathesis/run.sh
+
+echo "== fuzzing the frame decoder and the whole command path for $FUZZTIME each"
 $GO test ./interfaces/protocol -run '^$' -fuzz '^FuzzDecode$' -fuzztime "$FUZZTIME"
+$GO test ./interfaces/ws -run '^$' -fuzz '^FuzzCommandPath$' -fuzztime "$FUZZTIME"

@@ -56,7 +56,10 @@ func (s *fakeStore) member(actorID, channelID string) (*domain.Channel, error) {
 	return ch, nil
 }
 
-func (s *fakeStore) AppendMessage(_ context.Context, actor domain.Actor, msg domain.Message) (domain.Message, bool, error) {
+func (s *fakeStore) AppendMessage(_ context.Context, actor domain.Actor, msg domain.Message, ordered func()) (domain.Message, bool, error) {
+	if ordered != nil {
+		defer ordered() // its place is fixed once it is stored
+	}
 	actorID, origin := actor.UserID, actor.SessionID
 	s.appends++
 	ch, err := s.member(actorID, msg.ChannelID)

@@ -20,7 +20,13 @@ type Store interface {
 	// AppendMessage stores msg with the channel's next seq. If the sender
 	// already stored a message with the same ClientMessageID in the channel,
 	// it returns that message with duplicate=true and writes nothing.
-	AppendMessage(ctx context.Context, actor domain.Actor, msg domain.Message) (stored domain.Message, duplicate bool, err error)
+	// ordered, when not nil, is called once the send's place in the
+	// channel's order is fixed (it is queued behind the channel's earlier
+	// sends), usually well before the commit: a caller that starts the
+	// next send of the channel only then keeps its sends in order without
+	// waiting for each commit. It may not be called when the store fails
+	// first.
+	AppendMessage(ctx context.Context, actor domain.Actor, msg domain.Message, ordered func()) (stored domain.Message, duplicate bool, err error)
 
 	// Messages returns a page of history in ascending seq and whether more
 	// messages lie beyond it in the direction of the page.

@@ -51,6 +51,10 @@ type SendMessageInput struct {
 	ChannelID       string
 	Body            string
 	ClientMessageID string
+	// Ordered, when not nil, is called once the send holds its place in
+	// the channel's order (see Store.AppendMessage); pipelined sends of
+	// one connection wait for it instead of for each other's commits.
+	Ordered func()
 }
 
 // SendMessage validates and stores a message. A retry with the same
@@ -77,7 +81,7 @@ func (s *Service) SendMessage(ctx context.Context, actor domain.Actor, in SendMe
 		Body:            in.Body,
 		Status:          domain.MessageSent,
 	}
-	stored, _, err := s.store.AppendMessage(ctx, actor, msg)
+	stored, _, err := s.store.AppendMessage(ctx, actor, msg, in.Ordered)
 	if err != nil {
 		return domain.Message{}, fmt.Errorf("send message to %s: %w", in.ChannelID, err)
 	}

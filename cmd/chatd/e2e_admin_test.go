@@ -123,7 +123,9 @@ func TestAdminRequiresToken(t *testing.T) {
 		}
 	}
 	s.adminError("GET", "/admin/v1/nothing-here", testAdminToken, http.StatusNotFound, "not_found")
-	s.adminError("PUT", "/admin/v1/users", testAdminToken, http.StatusBadRequest, "bad_request")
+	// An undeclared method is 405 (with Allow, see interfaces/httpapi), JSON like every error.
+	s.adminError("PUT", "/admin/v1/users", testAdminToken, http.StatusMethodNotAllowed, "bad_request")
+	s.adminError("TRACE", "/healthz", "", http.StatusMethodNotAllowed, "bad_request")
 }
 
 func TestAdminUsersAndPresence(t *testing.T) {

@@ -47,7 +47,7 @@ func TestNULFloodIsRefusedQuietly(t *testing.T) {
 		}
 	}
 	alice.mustRequest("get_presence", map[string]any{"userIds": []string{}}, "presence", nil)
-	if errs := s.logs.count("level=ERROR"); errs != 0 {
+	if errs := s.logged("level=ERROR"); errs != 0 {
 		t.Fatalf("the flood logged %d errors", errs)
 	}
 }
@@ -89,7 +89,7 @@ func TestRESTRefusesNUL(t *testing.T) {
 			}
 		})
 	}
-	if errs := s.logs.count("level=ERROR"); errs != 0 {
+	if errs := s.logged("level=ERROR"); errs != 0 {
 		t.Fatalf("refusals logged %d errors", errs)
 	}
 }
@@ -126,7 +126,7 @@ func TestTokensWithBadClaimsAreRefused(t *testing.T) {
 			}
 		})
 	}
-	if errs := s.logs.count("level=ERROR"); errs != 0 {
+	if errs := s.logged("level=ERROR"); errs != 0 {
 		t.Fatalf("refusals logged %d errors", errs)
 	}
 }

@@ -117,7 +117,7 @@ func benchOutboxPath(b *testing.B, mode string) {
 			for n := 0; time.Since(start) < benchWarmUp+benchDuration; n++ {
 				<-tick.C
 				msg, _, err := store.AppendMessage(ctx, domain.Actor{UserID: ch.sender, SessionID: "bench"}, domain.Message{
-					ChannelID: ch.id, ClientMessageID: fmt.Sprint(n), Body: "benchmark message", Status: domain.MessageSent})
+					ChannelID: ch.id, ClientMessageID: fmt.Sprint(n), Body: "benchmark message", Status: domain.MessageSent}, nil)
 
 				if err != nil {
 					b.Error(err)

@@ -86,10 +86,12 @@ func processEnv(cfg config.Config) []string {
 		fmt.Sprint("CHAT_SEND_RATE=", cfg.SendRate),
 		fmt.Sprint("CHAT_SEND_BURST=", cfg.SendBurst),
 		"CHAT_SHUTDOWN_TIMEOUT="+cfg.ShutdownTimeout.String(),
-		"CHAT_HEARTBEAT_INTERVAL="+cfg.HeartbeatInterval.String(),
 		"CHAT_KAFKA_TOPIC_PREFIX="+cfg.Kafka.TopicPrefix,
 		fmt.Sprint("CHAT_KAFKA_PARTITIONS=", cfg.Kafka.Partitions),
 	)
+	if cfg.HeartbeatInterval > 0 {
+		env = append(env, "CHAT_HEARTBEAT_INTERVAL="+cfg.HeartbeatInterval.String())
+	}
 	if len(cfg.Kafka.Brokers) > 0 {
 		env = append(env, "KAFKA_BROKERS="+strings.Join(cfg.Kafka.Brokers, ","))
 	}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/chatd/chat/infrastructure/config"
 	"github.com/chatd/chat/infrastructure/postgres/pgtest"
+	"github.com/chatd/chat/interfaces/wsconn/wsconntest"
 )
 
 const (
@@ -33,27 +33,11 @@ type testServer struct {
 	stop func()
 	// logs holds what the server logged (at Warn and above), also
 	// written to stderr.
-	logs *logBuffer
+	logs *wsconntest.LogBuffer
 }
 
-// logBuffer is a concurrency-safe copy of a server's log.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// count returns how many logged lines contain text.
-func (b *logBuffer) count(text string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Count(b.buf.String(), text)
-}
+// logged counts the server's log lines that contain text.
+func (s *testServer) logged(text string) int { return strings.Count(s.logs.String(), text) }
 
 func testConfig(dbURL string) config.Config {
 	return config.Config{
@@ -89,7 +73,7 @@ func startServer(t testing.TB, edit func(*config.Config)) *testServer {
 func startWithConfig(t testing.TB, cfg config.Config) *testServer {
 	t.Helper()
 	requireKafka(t, cfg)
-	logs := &logBuffer{}
+	logs := &wsconntest.LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(os.Stderr, logs), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
 	app, cleanup, err := initApp(ctx, cfg, logger)

@@ -61,8 +61,9 @@ func run(in, outYAML, outJSON string) error {
 	return nil
 }
 
-// convert reads the Swagger 2.0 document, converts it and checks that the
-// result is a valid OpenAPI 3 document before anything is written.
+// convert reads the Swagger 2.0 document, converts it, adds what swag
+// cannot express (refine.go) and checks that the result is a valid
+// OpenAPI 3 document before anything is written.
 func convert(in string) (*openapi3.T, error) {
 	data, err := os.ReadFile(in)
 	if err != nil {
@@ -75,6 +76,9 @@ func convert(in string) (*openapi3.T, error) {
 	doc3, err := openapi2conv.ToV3(&doc2)
 	if err != nil {
 		return nil, fmt.Errorf("convert %s to OpenAPI 3: %w", in, err)
+	}
+	if err := refine(doc3); err != nil {
+		return nil, fmt.Errorf("refine the converted document: %w", err)
 	}
 	if err := doc3.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("the converted document is not valid OpenAPI 3: %w", err)

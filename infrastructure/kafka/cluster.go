@@ -84,7 +84,13 @@ func (c *Cluster) connect(ctx context.Context) error {
 	if err := c.ensureTopics(); err != nil {
 		return err
 	}
-	return c.waitForLeaders(ctx)
+	if err := c.waitForLeaders(ctx); err != nil {
+		return err
+	}
+	if c.embedded != nil {
+		return nil
+	}
+	return c.checkDurability()
 }
 
 // waitForLeaders returns once every partition of the topics has a leader,

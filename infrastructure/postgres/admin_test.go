@@ -227,7 +227,7 @@ func TestAdminRemoveMember(t *testing.T) {
 	if n := countRows(t, db, "SELECT member_count FROM channels WHERE id = ?::uuid", ch.ID); n != 1 {
 		t.Fatalf("member_count = %d, want 1", n)
 	}
-	_, _, err := chats.AppendMessage(testContext(t), domain.Actor{UserID: u[1], SessionID: "s"}, domain.Message{ChannelID: ch.ID, ClientMessageID: "x", Body: "still here?"})
+	_, _, err := chats.AppendMessage(testContext(t), domain.Actor{UserID: u[1], SessionID: "s"}, domain.Message{ChannelID: ch.ID, ClientMessageID: "x", Body: "still here?"}, nil)
 	wantErr(t, "send after removal", err, domain.ErrNotMember)
 
 	err = store.RemoveMember(testContext(t), ch.ID, u[1])

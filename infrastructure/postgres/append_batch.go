@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/chatd/chat/domain"
 )
 
 // Group commit of the send path. Every send used to be its own transaction,
@@ -44,11 +46,24 @@ const (
 	// slots, 128 sustained 5,057 sends/s where 64 reached 4,649/s; 256 was
 	// no better than 128.
 	appendMaxBatch = 128
+	// appendMaxPending bounds the sends waiting in one lane behind the
+	// batch in flight: eight full batches, about 0.4 s of work at the
+	// measured 5,000 sends/s of two lanes. Past it a send is refused at
+	// once (unavailable, retry after appendRetryAfter) instead of waiting
+	// seconds in a queue that only grows, so what is accepted keeps its
+	// latency (docs/performance.md, admission control).
+	appendMaxPending = 8 * appendMaxBatch
+	// appendRetryAfter is the hint given with such a refusal: about the
+	// time a full lane takes to drain.
+	appendRetryAfter = 200 * time.Millisecond
 	// appendTimeout bounds one batch. A batch serves many callers, so it
 	// must not end with one caller's context; a database that does not
 	// answer within this long is treated as unavailable.
 	appendTimeout = 30 * time.Second
 )
+
+// errSendsOverloaded refuses a send when its lane is full.
+var errSendsOverloaded = domain.Overloaded(appendRetryAfter, "too many sends waiting to be stored; retry with the same ids")
 
 // appendCall is one send waiting for its batch.
 type appendCall struct {
@@ -56,6 +71,9 @@ type appendCall struct {
 	// proof proves actor to chat_append_messages (see actorProof); origin
 	// is the session that sent, written into the message's event.
 	proof, origin string
+	// ordered, if set, is called once the call is queued in its lane,
+	// behind every earlier call of the lane (so of its channel).
+	ordered func()
 	// done receives the outcome exactly once; buffered, so a batch never
 	// waits for a caller that stopped waiting.
 	done chan appendOutcome
@@ -140,14 +158,20 @@ func (l *appendLanes) append(ctx context.Context, c *appendCall) (appendOutcome,
 func (b *appendBatcher) append(ctx context.Context, c *appendCall) (appendOutcome, error) {
 	c.done = make(chan appendOutcome, 1)
 	b.mu.Lock()
-	if !b.busy {
+	switch {
+	case !b.busy:
 		b.busy = true
 		batch := b.takeLocked([]*appendCall{c})
 		b.mu.Unlock()
+		c.markOrdered()
 		b.run(context.WithoutCancel(ctx), batch)
-	} else {
+	case len(b.pending) >= appendMaxPending:
+		b.mu.Unlock()
+		return appendOutcome{}, errSendsOverloaded
+	default:
 		b.pending = append(b.pending, c)
 		b.mu.Unlock()
+		c.markOrdered()
 	}
 	select {
 	case out := <-c.done:
@@ -156,6 +180,13 @@ func (b *appendBatcher) append(ctx context.Context, c *appendCall) (appendOutcom
 		// The send may still commit; a retry with the same client
 		// message id then finds it.
 		return appendOutcome{}, fmt.Errorf("wait for the send's batch: %w", ctx.Err())
+	}
+}
+
+// markOrdered tells the caller that c holds its place in its lane.
+func (c *appendCall) markOrdered() {
+	if c.ordered != nil {
+		c.ordered()
 	}
 }
 

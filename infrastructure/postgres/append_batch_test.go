@@ -171,7 +171,7 @@ func TestAppendBatcherGroupsSendsThatQueue(t *testing.T) {
 		wg.Go(func() {
 			sender := u[i%len(u)]
 			msg, _, err := store.AppendMessage(testContext(t), domain.Actor{UserID: sender, SessionID: "s"}, domain.Message{
-				ChannelID: group.ID, ClientMessageID: fmt.Sprintf("q-%d", i), Body: "hi"})
+				ChannelID: group.ID, ClientMessageID: fmt.Sprintf("q-%d", i), Body: "hi"}, nil)
 
 			answers[i] = answer{msg, err}
 		})
@@ -179,7 +179,7 @@ func TestAppendBatcherGroupsSendsThatQueue(t *testing.T) {
 	gaveUp, cancel := context.WithCancel(testContext(t))
 	gaveUpErr := make(chan error, 1)
 	go func() {
-		_, _, err := store.AppendMessage(gaveUp, domain.Actor{UserID: u[0], SessionID: "s"}, domain.Message{ChannelID: group.ID, ClientMessageID: "gave-up", Body: "hi"})
+		_, _, err := store.AppendMessage(gaveUp, domain.Actor{UserID: u[0], SessionID: "s"}, domain.Message{ChannelID: group.ID, ClientMessageID: "gave-up", Body: "hi"}, nil)
 		gaveUpErr <- err
 	}()
 	waitPending(t, b, waiting+1)

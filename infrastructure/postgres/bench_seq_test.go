@@ -68,7 +68,7 @@ func appendOne(b *testing.B, store *ChatStore, sender, channelID string) {
 	_, _, err := store.AppendMessage(context.Background(), domain.Actor{UserID: sender, SessionID: "s-bench"}, domain.Message{
 		ChannelID: channelID, SenderID: sender, Body: "benchmark body",
 		ClientMessageID: fmt.Sprintf("b-%d", benchMessageID.Add(1)),
-	})
+	}, nil)
 
 	if err != nil {
 		b.Fatalf("AppendMessage: %v", err)

@@ -129,7 +129,7 @@ func TestLeave(t *testing.T) {
 	if err := store.Leave(testContext(t), domain.Actor{UserID: b, SessionID: "s-l"}, group.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := store.AppendMessage(testContext(t), domain.Actor{UserID: b, SessionID: "s"}, domain.Message{ChannelID: group.ID, ClientMessageID: "x", Body: "still here?"})
+	_, _, err := store.AppendMessage(testContext(t), domain.Actor{UserID: b, SessionID: "s"}, domain.Message{ChannelID: group.ID, ClientMessageID: "x", Body: "still here?"}, nil)
 	wantErr(t, "send after leaving a group", err, domain.ErrNotMember)
 	if domain.KindOf(err) != domain.KindForbidden {
 		t.Fatalf("kind %v, want forbidden", domain.KindOf(err))
@@ -148,7 +148,7 @@ func TestLeave(t *testing.T) {
 	if err := store.Leave(testContext(t), domain.Actor{UserID: a, SessionID: "s"}, direct.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = store.AppendMessage(testContext(t), domain.Actor{UserID: a, SessionID: "s"}, domain.Message{ChannelID: direct.ID, ClientMessageID: "y", Body: "hello?"})
+	_, _, err = store.AppendMessage(testContext(t), domain.Actor{UserID: a, SessionID: "s"}, domain.Message{ChannelID: direct.ID, ClientMessageID: "y", Body: "hello?"}, nil)
 	wantErr(t, "send after leaving a direct channel", err, domain.ErrChannelNotFound)
 	err = store.Leave(testContext(t), domain.Actor{UserID: stranger, SessionID: "s"}, direct.ID)
 	wantErr(t, "stranger leaves a direct channel", err, domain.ErrChannelNotFound)

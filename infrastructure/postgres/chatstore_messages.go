@@ -24,7 +24,7 @@ import (
 // seq, which the relay keeps. A retry (same sender, channel and
 // ClientMessageID) finds the stored message under the lock and returns it
 // with duplicate=true.
-func (s *ChatStore) AppendMessage(ctx context.Context, actor domain.Actor, msg domain.Message) (domain.Message, bool, error) {
+func (s *ChatStore) AppendMessage(ctx context.Context, actor domain.Actor, msg domain.Message, ordered func()) (domain.Message, bool, error) {
 	id, err := parseChannelID(msg.ChannelID)
 	if err != nil {
 		return domain.Message{}, false, err
@@ -42,6 +42,7 @@ func (s *ChatStore) AppendMessage(ctx context.Context, actor domain.Actor, msg d
 	out, err := s.appends.append(ctx, &appendCall{
 		actor: actor.UserID, proof: actorProof(s.db.actorKey, actor.UserID), channel: id,
 		clientMessageID: msg.ClientMessageID, body: msg.Body, status: string(status), origin: actor.SessionID,
+		ordered: ordered,
 	})
 	if err != nil {
 		return domain.Message{}, false, classify("append message", err)

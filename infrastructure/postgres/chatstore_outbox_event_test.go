@@ -23,7 +23,7 @@ func TestAppendMessageOutboxEventIsTheStoredMessage(t *testing.T) {
 	send(t, store, users[1], ch.ID, "first")
 
 	stored, dup, err := store.AppendMessage(testContext(t), domain.Actor{UserID: users[0], SessionID: "s-origin"}, domain.Message{
-		ChannelID: ch.ID, ClientMessageID: "evt-1", Body: "quote \" and \\ and ünïcode"})
+		ChannelID: ch.ID, ClientMessageID: "evt-1", Body: "quote \" and \\ and ünïcode"}, nil)
 
 	if err != nil || dup {
 		t.Fatalf("AppendMessage: dup=%v err=%v", dup, err)

@@ -27,7 +27,7 @@ func TestAppendMessageSeqIsDenseUnderConcurrentSenders(t *testing.T) {
 			for i := range perSender {
 				msg, dup, err := store.AppendMessage(testContext(t), domain.Actor{UserID: sender, SessionID: "s"}, domain.Message{
 					ChannelID: ch.ID, SenderID: sender, ClientMessageID: fmt.Sprintf("m-%d", i), Body: "hello",
-				})
+				}, nil)
 
 				if err != nil || dup {
 					errs <- fmt.Errorf("sender %s message %d: dup=%v err=%w", sender, i, dup, err)
@@ -78,13 +78,13 @@ func TestAppendMessageRetryReturnsOriginal(t *testing.T) {
 	send(t, store, users[1], ch.ID, "before")
 
 	first, dup, err := store.AppendMessage(testContext(t), domain.Actor{UserID: users[0], SessionID: "s1"}, domain.Message{
-		ChannelID: ch.ID, ClientMessageID: "retry-me", Body: "original"})
+		ChannelID: ch.ID, ClientMessageID: "retry-me", Body: "original"}, nil)
 
 	if err != nil || dup {
 		t.Fatalf("first send: dup=%v err=%v", dup, err)
 	}
 	again, dup, err := store.AppendMessage(testContext(t), domain.Actor{UserID: users[0], SessionID: "s2"}, domain.Message{
-		ChannelID: ch.ID, ClientMessageID: "retry-me", Body: "changed on retry"})
+		ChannelID: ch.ID, ClientMessageID: "retry-me", Body: "changed on retry"}, nil)
 
 	if err != nil {
 		t.Fatalf("retry: %v", err)
@@ -106,7 +106,7 @@ func TestAppendMessageRetryReturnsOriginal(t *testing.T) {
 	}
 	// The same clientMessageId from the other user is a different message.
 	other, dup, err := store.AppendMessage(testContext(t), domain.Actor{UserID: users[1], SessionID: "s3"}, domain.Message{
-		ChannelID: ch.ID, ClientMessageID: "retry-me", Body: "mine"})
+		ChannelID: ch.ID, ClientMessageID: "retry-me", Body: "mine"}, nil)
 
 	if err != nil || dup || other.Seq != 3 {
 		t.Fatalf("other sender: %+v dup=%v err=%v", other, dup, err)
@@ -128,7 +128,7 @@ func TestAppendMessageConcurrentRetriesStoreOneMessage(t *testing.T) {
 	for i := range tries {
 		wg.Go(func() {
 			results[i], dups[i], errs[i] = store.AppendMessage(testContext(t), domain.Actor{UserID: users[0], SessionID: "s"}, domain.Message{
-				ChannelID: ch.ID, ClientMessageID: "same", Body: "once"})
+				ChannelID: ch.ID, ClientMessageID: "same", Body: "once"}, nil)
 
 		})
 	}

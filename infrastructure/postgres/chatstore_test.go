@@ -154,7 +154,7 @@ func TestMalformedChannelIDIsNotFound(t *testing.T) {
 	user := newUsers(t, db, 1)[0]
 	ctx := testContext(t)
 	for _, id := range []string{"not-a-uuid", "1", "'; DROP TABLE messages; --", "00000000-0000-0000-0000-00000000000g"} {
-		_, _, err := store.AppendMessage(ctx, domain.Actor{UserID: user, SessionID: "s"}, domain.Message{ChannelID: id, ClientMessageID: "c", Body: "b"})
+		_, _, err := store.AppendMessage(ctx, domain.Actor{UserID: user, SessionID: "s"}, domain.Message{ChannelID: id, ClientMessageID: "c", Body: "b"}, nil)
 		wantErr(t, "AppendMessage "+id, err, domain.ErrChannelNotFound)
 		_, _, err = store.Messages(ctx, domain.Actor{UserID: user}, id, domain.Page{Limit: 10})
 		wantErr(t, "Messages "+id, err, domain.ErrChannelNotFound)

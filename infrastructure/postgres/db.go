@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	gormpostgres "gorm.io/driver/postgres"
 	"gorm.io/gorm"
 )
@@ -76,9 +75,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*DB, error) {
 	if len(cfg.ActorKey) == 0 {
 		return nil, errors.New("open database: no actor key")
 	}
-	pgcfg, err := pgx.ParseConfig(cfg.URL)
+	pgcfg, err := parseDSN(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("parse database URL: %w", err)
+		return nil, err
 	}
 	if pgcfg.User != roleApp {
 		if err := migrate(ctx, pgcfg, cfg.ActorKey, logger); err != nil {
@@ -122,7 +121,7 @@ func loginConfig(cfg *pgx.ConnConfig, role, password string) *pgx.ConnConfig {
 // members of no other role, so a session of the pool cannot SET ROLE to
 // anything more powerful, whatever SQL it runs.
 func (db *DB) openPool(ctx context.Context, cfg *pgx.ConnConfig, role string, size int) (*gorm.DB, *sql.DB, error) {
-	sqlDB := stdlib.OpenDB(*cfg)
+	sqlDB := openSQL(cfg)
 	sqlDB.SetMaxOpenConns(size)
 	// Every connection may stay idle: with fewer idle slots than open
 	// connections, a busy pool closes connections as they come back and
@@ -156,11 +155,12 @@ func (db *DB) Close() error {
 	return errors.Join(errs...)
 }
 
-// Ping reports whether both pools can reach the database, for /readyz.
+// Ping reports whether both pools reach a primary, for /readyz: during a
+// failover there is none for a while.
 func (db *DB) Ping(ctx context.Context) error {
 	for _, p := range db.pools {
-		if err := p.PingContext(ctx); err != nil {
-			return classify("ping database", err)
+		if err := checkPrimary(ctx, p); err != nil {
+			return fmt.Errorf("ping database: %w", err)
 		}
 	}
 	return nil

@@ -26,7 +26,8 @@ const (
 
 // classify turns an error from the database into what the caller can act
 // on: domain errors pass through; a database that cannot be reached (dial
-// errors, a dropped connection, a server shutting down, a timeout, a
+// errors, a dropped connection, a server shutting down or read-only
+// during a failover, a timeout, a
 // transaction the server aborted to break a deadlock) becomes
 // domain.ErrUnavailable, which tells the client nothing was stored and a
 // retry with the same ids is safe; anything else stays unclassified and so
@@ -50,7 +51,8 @@ func unavailable(err error) bool {
 	if errors.As(err, &pgErr) {
 		switch {
 		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
-			strings.HasPrefix(pgErr.Code, "57P"), // admin shutdown, crash shutdown, cannot connect now
+			strings.HasPrefix(pgErr.Code, "57P"),  // admin shutdown, crash shutdown, cannot connect now
+			pgErr.Code == codeReadOnlyTransaction, // a standby or a demoted primary: the next dial finds the new one
 			pgErr.Code == codeTooManyConnections,
 			pgErr.Code == codeSerializationFailure,
 			pgErr.Code == codeDeadlockDetected:

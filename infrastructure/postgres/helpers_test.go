@@ -99,7 +99,7 @@ func send(t *testing.T, store *ChatStore, sender, channelID, body string) domain
 	t.Helper()
 	msg, _, err := store.AppendMessage(testContext(t), domain.Actor{UserID: sender, SessionID: "s-test"}, domain.Message{
 		ChannelID: channelID, SenderID: sender, ClientMessageID: randomID("c-"), Body: body, Status: domain.MessageSent,
-	})
+	}, nil)
 
 	if err != nil {
 		t.Fatalf("AppendMessage: %v", err)

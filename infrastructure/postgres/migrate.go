@@ -6,7 +6,6 @@ import (
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
@@ -26,9 +25,9 @@ func Migrate(ctx context.Context, ownerURL string, actorKey []byte, logger *slog
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	cfg, err := pgx.ParseConfig(ownerURL)
+	cfg, err := parseDSN(ownerURL)
 	if err != nil {
-		return fmt.Errorf("parse database URL: %w", err)
+		return err
 	}
 	if err := migrate(ctx, cfg, actorKey, logger); err != nil {
 		return classify("migrate database", err)
@@ -42,7 +41,7 @@ func migrate(ctx context.Context, cfg *pgx.ConnConfig, actorKey []byte, logger *
 	if len(actorKey) == 0 {
 		return fmt.Errorf("migrate: no actor key")
 	}
-	sqlDB := stdlib.OpenDB(*cfg.Copy())
+	sqlDB := openSQL(cfg)
 	defer sqlDB.Close()
 	// Retry the lock every second for up to five minutes: a node that
 	// starts while another migrates waits that long at most.

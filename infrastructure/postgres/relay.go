@@ -66,7 +66,9 @@ const RelayLockID int64 = 0x63686174_72656c79 // "chatrely"
 // LOCKED would not do: a second relay would skip the first's rows and
 // deliver later rows of the same channel before them. A relay that finds
 // the lock taken simply waits for its next poll; a relay that dies closes
-// its connection, which releases the lock at once.
+// its connection, which releases the lock at once. The same short hold
+// makes a failover harmless: a round whose connection to the old primary
+// died fails, and the retry takes the lock on the new one.
 type OutboxRelay struct {
 	db           *DB
 	sink         EventSink

@@ -95,7 +95,7 @@ func TestRelayDeliversInSeqOrderPerChannel(t *testing.T) {
 			wg.Go(func() {
 				for i := range perSender {
 					_, _, err := store.AppendMessage(testContext(t), domain.Actor{UserID: sender, SessionID: "s"}, domain.Message{
-						ChannelID: chIDs[c], ClientMessageID: fmt.Sprint(i), Body: "x"})
+						ChannelID: chIDs[c], ClientMessageID: fmt.Sprint(i), Body: "x"}, nil)
 
 					if err != nil {
 						errs <- err

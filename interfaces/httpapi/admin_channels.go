@@ -81,11 +81,11 @@ func toChannelSummary(c admin.ChannelSummary) ChannelSummaryResponse {
 //	@Tags			channels
 //	@Produce		json
 //	@Param			type	query		string	false	"only channels of this type"	Enums(direct, group)
-//	@Param			member	query		string	false	"only channels this user id is a member of"
+//	@Param			member	query		string	false	"only channels this user id is a member of"	minlength(1)	maxlength(64)
 //	@Param			limit	query		int		false	"page size, 1 to 100"	default(50)	minimum(1)	maximum(100)
 //	@Param			cursor	query		string	false	"nextCursor of the previous page"
 //	@Success		200		{object}	ChannelListResponse
-//	@Failure		400		{object}	ErrorBody	"bad_request (unknown parameter, bad cursor, limit not an integer) or validation_failed (type, member or limit out of range)"
+//	@Failure		400		{object}	ErrorBody	"bad_request (unknown parameter, a cursor that is not the nextCursor of this listing, limit not an integer) or validation_failed (type, member or limit out of range or empty, U+0000 in a parameter)"
 //	@Failure		401		{object}	ErrorBody
 //	@Security		AdminToken
 //	@Router			/admin/v1/channels [get]
@@ -100,7 +100,17 @@ func (h adminHandlers) listChannels(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.logger, err)
 		return
 	}
-	page, err := h.admin.Channels(r.Context(), admin.ChannelQuery{ListQuery: lq, Type: q["type"], MemberID: q["member"]})
+	typ, err := q.filter("type")
+	if err != nil {
+		writeError(w, r, h.logger, err)
+		return
+	}
+	member, err := q.filter("member")
+	if err != nil {
+		writeError(w, r, h.logger, err)
+		return
+	}
+	page, err := h.admin.Channels(r.Context(), admin.ChannelQuery{ListQuery: lq, Type: typ, MemberID: member})
 	if err != nil {
 		writeError(w, r, h.logger, err)
 		return
@@ -145,7 +155,7 @@ func (h adminHandlers) getChannel(w http.ResponseWriter, r *http.Request) {
 // channelMessages godoc
 //
 //	@Summary		Read a channel's messages by seq
-//	@Description	The same windows as the WebSocket get_messages: afterSeq (exclusive, ascending) or beforeSeq (exclusive, the newest page below it, still in ascending order), never both; without either, from the first message.
+//	@Description	The same windows as the WebSocket get_messages: afterSeq (exclusive, ascending) or beforeSeq (exclusive, the newest page below it, still in ascending order); without either, from the first message. The two parameters exclude each other: a request with both is refused with 400 validation_failed.
 //	@ID				listChannelMessages
 //	@Tags			channels
 //	@Produce		json
@@ -154,7 +164,7 @@ func (h adminHandlers) getChannel(w http.ResponseWriter, r *http.Request) {
 //	@Param			beforeSeq	query		int		false	"return the newest messages with seq below this"	minimum(1)
 //	@Param			limit		query		int		false	"page size, 1 to 100"	default(50)	minimum(1)	maximum(100)
 //	@Success		200			{object}	MessagesResponse
-//	@Failure		400			{object}	ErrorBody	"bad_request (unknown parameter, not an integer) or validation_failed (both cursors, out of range)"
+//	@Failure		400			{object}	ErrorBody	"bad_request (unknown parameter, not an integer) or validation_failed (afterSeq and beforeSeq together, which the windows exclude; out of range; U+0000 in the id)"
 //	@Failure		401			{object}	ErrorBody
 //	@Failure		404			{object}	ErrorBody	"no such channel"
 //	@Security		AdminToken

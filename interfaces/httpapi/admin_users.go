@@ -45,7 +45,7 @@ type adminHandlers struct {
 //	@Param			limit	query		int		false	"page size, 1 to 100"	default(50)	minimum(1)	maximum(100)
 //	@Param			cursor	query		string	false	"nextCursor of the previous page"
 //	@Success		200		{object}	UserListResponse
-//	@Failure		400		{object}	ErrorBody	"bad_request (unknown parameter, bad cursor, limit not an integer) or validation_failed (limit out of range)"
+//	@Failure		400		{object}	ErrorBody	"bad_request (unknown parameter, a cursor that is not the nextCursor of this listing, limit not an integer) or validation_failed (limit out of range, U+0000 in a parameter)"
 //	@Failure		401		{object}	ErrorBody
 //	@Security		AdminToken
 //	@Router			/admin/v1/users [get]

@@ -33,6 +33,7 @@ type gatewayHandlers struct {
 //
 //	@Summary	Find the gateway node that owns the caller
 //	@Description	Returns the WebSocket URL of the node that owns the user on the consistent hash ring. A single node returns itself.
+//	@ID			getGateway
 //	@Tags		gateway
 //	@Produce	json
 //	@Success	200	{object}	GatewayResponse

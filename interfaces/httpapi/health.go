@@ -25,6 +25,7 @@ type healthHandlers struct {
 // healthz godoc
 //
 //	@Summary	Liveness probe
+//	@ID			getHealthz
 //	@Description	200 while the process serves HTTP; it checks no dependency.
 //	@Tags		ops
 //	@Produce	json
@@ -37,6 +38,7 @@ func (healthHandlers) healthz(w http.ResponseWriter, _ *http.Request) {
 // readyz godoc
 //
 //	@Summary	Readiness probe
+//	@ID			getReadyz
 //	@Description	200 only when every dependency (database, broker, cluster membership in etcd) answers; 503 otherwise, naming the failing one. A node that lost etcd keeps serving its connections with its last ring while it reports cluster unavailable.
 //	@Tags		ops
 //	@Produce	json

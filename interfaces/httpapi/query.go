@@ -34,6 +34,18 @@ func readQuery(r *http.Request, known ...string) (query, error) {
 	return q, nil
 }
 
+// filter returns a parameter that narrows a listing, "" when absent. A
+// parameter given empty (?type=) is refused rather than read as absent:
+// it is outside every value the document allows, and silently widening
+// the listing would hide the caller's mistake.
+func (q query) filter(name string) (string, error) {
+	v, ok := q[name]
+	if ok && v == "" {
+		return "", domain.Errorf(domain.KindValidation, "query parameter %q must not be empty; leave it out to not filter", name)
+	}
+	return v, nil
+}
+
 // int64 returns a parameter as an integer, nil when absent. A value that is
 // not an integer is a bad_request; its range is the use case's to judge.
 func (q query) int64(name string) (*int64, error) {

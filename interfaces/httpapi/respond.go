@@ -42,13 +42,15 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 }
 
 // decodeJSON reads a request body strictly: one JSON object of known
-// fields, at most maxBodyBytes. Anything else is a bad_request.
+// fields, at most maxBodyBytes. Anything else is a bad_request; a string
+// holding U+0000 is validation_failed. The OpenAPI document says the same
+// with additionalProperties: false on every request body (cmd/openapigen).
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
 		return badRequest(err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return badRequest(err)
@@ -56,10 +58,19 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return domain.Errorf(domain.KindBadRequest, "request body must hold one JSON object")
 	}
-	if protocol.HasEscapedNUL(body) {
-		return protocol.ErrNUL
+	// encoding/json reads a null as "leave the field alone", so a body
+	// of null or {"id": null} would pass as an empty one; the document
+	// allows neither.
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil || fields == nil {
+		return domain.Errorf(domain.KindBadRequest, "request body must be a JSON object")
 	}
-	return nil
+	for name, v := range fields {
+		if string(v) == "null" {
+			return domain.Errorf(domain.KindBadRequest, "field %q must not be null; leave it out instead", name)
+		}
+	}
+	return checkNoNUL(dst)
 }
 
 func badRequest(err error) error {

@@ -38,8 +38,8 @@ const InternalPath = "/internal/v1/events"
 func NewRouter(d Deps) http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
-	r.Use(refuseNUL(d.Logger))
 	r.Use(cors(d.Origins))
+	r.Use(rejectNUL(d.Logger))
 
 	health := healthHandlers{checks: d.Checks, logger: d.Logger}
 	r.Get("/healthz", health.healthz)
@@ -89,10 +89,6 @@ func NewRouter(d Deps) http.Handler {
 		}
 		writeError(w, r, d.Logger, domain.Errorf(domain.KindNotFound, "no endpoint %s %s", r.Method, r.URL.Path))
 	})
-	// A wrong method is a bad_request too: the protocol's status table
-	// (docs/protocol.md, REST overview) has no 405, and every error stays JSON.
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, d.Logger, domain.Errorf(domain.KindBadRequest, "method %s is not allowed on %s", r.Method, r.URL.Path))
-	})
+	r.MethodNotAllowed(methodNotAllowed(r, d.Logger))
 	return r
 }

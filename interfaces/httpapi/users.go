@@ -13,8 +13,10 @@ import (
 
 // CreateUserRequest is the body of POST /admin/v1/users.
 type CreateUserRequest struct {
-	ID   string `json:"id,omitempty" example:"auth0|5f1c"`
-	Name string `json:"name" example:"Aiko"`
+	// ID is the user's id at an external identity provider; absent or
+	// empty, the service generates a UUID.
+	ID   string `json:"id,omitempty" maxLength:"64" example:"auth0|5f1c"`
+	Name string `json:"name" minLength:"1" maxLength:"100" example:"Aiko"`
 } // @name CreateUserRequest
 
 // UserResponse is a user as the admin API shows it.
@@ -26,7 +28,8 @@ type UserResponse struct {
 
 // TokenRequest is the optional body of POST /admin/v1/users/{id}/tokens.
 type TokenRequest struct {
-	TTLSeconds int64 `json:"ttlSeconds,omitempty" example:"86400"`
+	// TTLSeconds is the token's lifetime; absent or 0 means 24 hours.
+	TTLSeconds int64 `json:"ttlSeconds,omitempty" minimum:"0" maximum:"2592000" example:"86400"`
 } // @name TokenRequest
 
 // TokenResponse is a freshly minted user token.
@@ -51,6 +54,7 @@ func toUserResponse(u domain.User) UserResponse {
 // createUser godoc
 //
 //	@Summary	Create a user
+//	@ID			createUser
 //	@Tags		users
 //	@Accept		json
 //	@Produce	json
@@ -78,10 +82,12 @@ func (h userHandlers) createUser(w http.ResponseWriter, r *http.Request) {
 // getUser godoc
 //
 //	@Summary	Get a user
+//	@ID			getUser
 //	@Tags		users
 //	@Produce	json
 //	@Param		id	path		string	true	"user id"
 //	@Success	200	{object}	UserResponse
+//	@Failure	400	{object}	ErrorBody	"validation_failed (U+0000 in the id)"
 //	@Failure	401	{object}	ErrorBody
 //	@Failure	404	{object}	ErrorBody
 //	@Security	AdminToken
@@ -99,6 +105,7 @@ func (h userHandlers) getUser(w http.ResponseWriter, r *http.Request) {
 //
 //	@Summary	Mint a user token
 //	@Description	Returns an HS256 JWT for the user (sub = user id), to open /ws with. The body is optional.
+//	@ID			mintUserToken
 //	@Tags		users
 //	@Accept		json
 //	@Produce	json

@@ -48,10 +48,10 @@ func Decode(data []byte) (Command, error) {
 		return cmd, nil
 	}
 	cmd, err := decode(data)
-	if err == nil && HasEscapedNUL(data) {
+	if err == nil && hasEscapedNUL(data) {
 		// A well-formed frame that carries U+0000 breaks a domain rule;
 		// the reply still echoes its requestId and type.
-		return Command{}, &DecodeError{RequestID: cmd.RequestID, Type: cmd.Type, err: ErrNUL.(*domain.Error)}
+		return Command{}, &DecodeError{RequestID: cmd.RequestID, Type: cmd.Type, err: errNUL}
 	}
 	return cmd, err
 }

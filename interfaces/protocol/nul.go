@@ -6,17 +6,17 @@ import (
 	"github.com/chatd/chat/domain"
 )
 
-// ErrNUL is the answer to a frame with U+0000 in any string (protocol
+// errNUL is the answer to a frame with U+0000 in any string (protocol
 // v1.1): PostgreSQL cannot store the character, and no id, name or body
 // needs it, so it is refused up front as invalid input rather than failing
 // later as an internal error.
-var ErrNUL error = &domain.Error{Kind: domain.KindValidation, Message: "strings must not contain U+0000"}
+var errNUL = &domain.Error{Kind: domain.KindValidation, Message: "strings must not contain U+0000"}
 
-// HasEscapedNUL reports whether a JSON text holds U+0000 in a string. Valid
+// hasEscapedNUL reports whether a JSON text holds U+0000 in a string. Valid
 // JSON can only spell it as the escape \u0000 (a raw 0x00 byte is invalid
 // JSON), and the escape counts only where its backslash is not itself
 // escaped: `"\\u0000"` is six harmless characters.
-func HasEscapedNUL(data []byte) bool {
+func hasEscapedNUL(data []byte) bool {
 	for i := 0; ; {
 		j := bytes.Index(data[i:], []byte(`u0000`))
 		if j < 0 {

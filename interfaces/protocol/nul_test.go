@@ -54,8 +54,8 @@ func FuzzHasEscapedNULMatchesDecodedStrings(f *testing.F) {
 				want = true
 			}
 		}
-		if got := HasEscapedNUL([]byte(s)); got != want {
-			t.Fatalf("HasEscapedNUL(%s) = %v, decoded %q", s, got, decoded)
+		if got := hasEscapedNUL([]byte(s)); got != want {
+			t.Fatalf("hasEscapedNUL(%s) = %v, decoded %q", s, got, decoded)
 		}
 	})
 }

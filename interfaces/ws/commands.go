@@ -19,7 +19,9 @@ type commands struct {
 // run executes one command and returns the reply type and payload. Each
 // reply is built from what the use case returned after its commit, so a
 // reply never announces something that could still roll back.
-func (c *commands) run(ctx context.Context, s *session, cmd protocol.Command) (string, any, error) {
+// ordered, for a send_message, is passed to the store (see
+// chat.SendMessageInput.Ordered).
+func (c *commands) run(ctx context.Context, s *session, cmd protocol.Command, ordered func()) (string, any, error) {
 	actor := s.actor()
 	switch p := cmd.Payload.(type) {
 	case protocol.CreateChannel:
@@ -31,7 +33,7 @@ func (c *commands) run(ctx context.Context, s *session, cmd protocol.Command) (s
 		return protocol.TypeChannelCreated, protocol.NewChannelCreated(ch), nil
 
 	case protocol.SendMessage:
-		msg, err := c.chat.SendMessage(ctx, actor, chat.SendMessageInput{ChannelID: p.ChannelID, Body: p.Body, ClientMessageID: p.ClientMessageID})
+		msg, err := c.chat.SendMessage(ctx, actor, chat.SendMessageInput{ChannelID: p.ChannelID, Body: p.Body, ClientMessageID: p.ClientMessageID, Ordered: ordered})
 		if err != nil {
 			return "", nil, err
 		}

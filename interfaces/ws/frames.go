@@ -36,7 +36,55 @@ func (f *frames) handle(ctx context.Context, s *session, typ websocket.MessageTy
 		}
 		return
 	}
-	replyType, payload, err := f.commands.run(ctx, s, cmd)
+	if cmd.Type == protocol.TypeHeartbeat {
+		// Never waits on a database: answered inline, in frame order.
+		f.run(ctx, s, cmd, nil)
+		return
+	}
+	if !s.pipe.admit() {
+		f.replyError(ctx, s, cmd.RequestID, cmd.Type, errTooManyInFlight)
+		return
+	}
+	var prev <-chan struct{}
+	var ordered func()
+	if p, ok := cmd.Payload.(protocol.SendMessage); ok {
+		prev, ordered = s.pipe.chain(p.ChannelID)
+	}
+	go f.runPipelined(ctx, s, cmd, prev, ordered)
+}
+
+// runPipelined runs one admitted command on its own goroutine, after the
+// connection's earlier send to the same channel (prev) holds its place.
+func (f *frames) runPipelined(ctx context.Context, s *session, cmd protocol.Command, prev <-chan struct{}, ordered func()) {
+	defer s.pipe.finished()
+	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
+	defer cancel()
+	replyType, payload, err := "", any(nil), error(nil)
+	if prev != nil {
+		select {
+		case <-prev:
+		case <-ctx.Done():
+			err = domain.Overloaded(inFlightRetryAfter, "the connection's earlier sends to this channel are still waiting; retry with the same ids")
+		}
+	}
+	if err == nil {
+		replyType, payload, err = f.commands.run(ctx, s, cmd, ordered)
+	}
+	if ordered != nil {
+		ordered() // a send that failed before taking its place frees the next
+	}
+	s.pipe.release()
+	f.reply(ctx, s, cmd, replyType, payload, err)
+}
+
+// run executes cmd and queues its reply.
+func (f *frames) run(ctx context.Context, s *session, cmd protocol.Command, ordered func()) {
+	replyType, payload, err := f.commands.run(ctx, s, cmd, ordered)
+	f.reply(ctx, s, cmd, replyType, payload, err)
+}
+
+// reply queues the reply to cmd: its result, or the error.
+func (f *frames) reply(ctx context.Context, s *session, cmd protocol.Command, replyType string, payload any, err error) {
 	if err != nil {
 		f.replyError(ctx, s, cmd.RequestID, cmd.Type, err)
 		return
@@ -56,7 +104,8 @@ func (f *frames) replyError(ctx context.Context, s *session, requestID, command 
 	} else if protocol.HTTPStatus(code) >= 500 {
 		f.log.WarnContext(ctx, "command failed", "user", s.user.ID, "session", s.id, "command", command, "requestId", requestID, "code", code, "err", err)
 	}
-	f.send(ctx, s, protocol.TypeError, requestID, protocol.Error{Code: code, Message: message, Command: command})
+	f.send(ctx, s, protocol.TypeError, requestID, protocol.Error{Code: code, Message: message, Command: command,
+		RetryAfterMs: domain.RetryAfterOf(err).Milliseconds()})
 }
 
 // send queues a reply. A reply that does not fit closes the session like

@@ -26,6 +26,8 @@ type session struct {
 	// close) while the session joins; in Hub tests it is never upgraded
 	// and frames wait in its queue.
 	conn *wsconn.Conn
+	// pipe runs the session's commands concurrently (pipeline.go).
+	pipe *pipeline
 
 	// Routing state, guarded by the Hub's mutex.
 	live    bool               // registered in the hub
@@ -40,6 +42,7 @@ func newSession(user domain.User, queueSize int) *session {
 		id:   "s-" + uuid.NewString(),
 		user: user,
 		conn: wsconn.New(queueSize),
+		pipe: newPipeline(),
 		subs: make(map[string]*cursor),
 	}
 }

@@ -100,7 +100,10 @@ func (st *memStore) CreateChannel(_ context.Context, actor domain.Actor, spec do
 	return created, true, nil
 }
 
-func (st *memStore) AppendMessage(_ context.Context, actor domain.Actor, msg domain.Message) (domain.Message, bool, error) {
+func (st *memStore) AppendMessage(_ context.Context, actor domain.Actor, msg domain.Message, ordered func()) (domain.Message, bool, error) {
+	if ordered != nil {
+		defer ordered() // its place is fixed once it is stored
+	}
 	actorID, origin := actor.UserID, actor.SessionID
 	st.mu.Lock()
 	if err := st.failWith["AppendMessage"]; err != nil {
