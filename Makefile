@@ -6,8 +6,11 @@ FUZZTIME ?= 10s
 
 .PHONY: run test build fmt vet lint binaries generate check-generated clean bench cluster ha
 
-## run: start chatd on its embedded defaults (local PostgreSQL under .data/)
+## run: start chatd on its embedded defaults (local PostgreSQL under .data/);
+## the web client (web/out, served at /) builds meanwhile in the background
+## when Node.js is there, once per change of its sources
 run:
+	@scripts/web.sh background
 	$(GO) run ./cmd/chatd
 
 ## test: every test against a throwaway real PostgreSQL, then a short fuzz run

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test: start a throwaway PostgreSQL cluster, Apache Kafka broker and etcd
 # (the failover tests start Patroni clusters over that etcd themselves),
-# run every test package against them in parallel, fuzz the admin REST API
+# run every test package against them in parallel, then the TypeScript SDK's
+# and the web client's tests (scripts/clients.sh), fuzz the admin REST API
 # against its OpenAPI document (Schemathesis) and the frame decoder and
 # the command path
 # briefly, stop them all.
@@ -52,6 +53,9 @@ fi
 
 echo "== go test (race detector on)"
 $GO test -race -count=1 -timeout 10m ./...
+
+echo "== clients: the TypeScript SDK and the web client against real chatd"
+scripts/clients.sh
 
 echo "== the admin REST API against api/openapi.yaml (Schemathesis, its own chatd)"
 scripts/schemathesis/run.sh

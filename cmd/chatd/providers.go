@@ -168,6 +168,7 @@ func provideRouter(cfg config.Config, identityService *identity.Service, adminSe
 		NodeID:     cfg.NodeID,
 		Origins:    origin.NewPolicy(cfg.AllowedOrigins, cfg.Cluster.PublicWSURL),
 		Metrics:    promhttp.HandlerFor(registry, promhttp.HandlerOpts{Registry: registry}),
+		WebDir:     cfg.WebDir,
 		Logger:     logger,
 	})
 }

@@ -28,6 +28,7 @@ type Config struct {
 	SendRate                        float64
 	SendBurst                       int
 	AllowedOrigins                  []string
+	WebDir                          string // the web client's static export, served at /
 
 	// HeartbeatInterval is announced in ready (CHAT_HEARTBEAT_INTERVAL); a
 	// connection silent for 3 of them is closed with 4009.
@@ -113,6 +114,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DBSystemPassword:  getenv("CHAT_DB_SYSTEM_PASSWORD"),
 		DataDir:           orDefault(getenv("CHAT_DATA_DIR"), ".data"),
 		NodeID:            getenv("CHAT_NODE_ID"),
+		WebDir:            orDefault(getenv("CHAT_WEB_DIR"), "web/out"),
 		HeartbeatInterval: 10 * time.Second,
 		PresenceTimeout:   30 * time.Second,
 		ShutdownTimeout:   10 * time.Second,

@@ -16,7 +16,7 @@ func TestLoadDefaultsEmbedded(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.HTTPAddr != "127.0.0.1:8080" || c.SendRate != 20 || c.SendBurst != 40 || c.PresenceTimeout != 30*time.Second ||
-		c.HeartbeatInterval != 10*time.Second || c.MaxConnectionsPerUser != 32 {
+		c.HeartbeatInterval != 10*time.Second || c.MaxConnectionsPerUser != 32 || c.WebDir != "web/out" {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 	if !c.Embedded() || len(c.AdminToken) < minSecretLength || len(c.JWTSecret) < minSecretLength {
@@ -44,11 +44,12 @@ func TestLoadReadsEverything(t *testing.T) {
 		"CHAT_PRESENCE_TIMEOUT":         "2s",
 		"CHAT_HEARTBEAT_INTERVAL":       "500ms",
 		"CHAT_MAX_CONNECTIONS_PER_USER": "3",
+		"CHAT_WEB_DIR":                  "/srv/chat-web",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.HTTPAddr != "0.0.0.0:9000" || c.NodeID != "n7" || c.SendRate != 2.5 || c.SendBurst != 3 || c.PresenceTimeout != 2*time.Second {
+	if c.HTTPAddr != "0.0.0.0:9000" || c.NodeID != "n7" || c.SendRate != 2.5 || c.SendBurst != 3 || c.PresenceTimeout != 2*time.Second || c.WebDir != "/srv/chat-web" {
 		t.Fatalf("settings not read: %+v", c)
 	}
 	if c.HeartbeatInterval != 500*time.Millisecond || c.MaxConnectionsPerUser != 3 {

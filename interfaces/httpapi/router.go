@@ -25,7 +25,10 @@ type Deps struct {
 	// Internal is where other nodes of a cluster deliver events
 	// (interfaces/peerapi), mounted at InternalPath; nil on a single node.
 	Internal http.Handler
-	Logger   *slog.Logger
+	// WebDir holds the web client's static export, served at /; when it
+	// has no index.html, / says how to build it. Empty: no web client.
+	WebDir string
+	Logger *slog.Logger
 }
 
 // InternalPath is where Deps.Internal is served.
@@ -79,7 +82,11 @@ func NewRouter(d Deps) http.Handler {
 		r.Delete("/channels/{id}/members/{userId}", ops.removeMember)
 		r.Get("/cluster", ops.cluster)
 	})
+	web := webApp{dir: d.WebDir}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		if web.serve(w, r) {
+			return
+		}
 		writeError(w, r, d.Logger, domain.Errorf(domain.KindNotFound, "no endpoint %s %s", r.Method, r.URL.Path))
 	})
 	r.MethodNotAllowed(methodNotAllowed(r, d.Logger))
