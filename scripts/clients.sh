@@ -21,10 +21,7 @@ what=${1:-all}
 GO=${GO:-go}
 export SCARF_ANALYTICS=false DO_NOT_TRACK=1 NEXT_TELEMETRY_DISABLED=1
 
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
+source scripts/lib.sh
 
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
 	die "the client tests need Node.js 20 or later with npm (scripts/check-specs.sh installs them as root)"

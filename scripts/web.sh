@@ -17,10 +17,7 @@ cd "$(dirname "$0")/.."
 prog=web.sh
 export SCARF_ANALYTICS=false DO_NOT_TRACK=1 NEXT_TELEMETRY_DISABLED=1
 
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
+source scripts/lib.sh
 
 have_node() {
 	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
@@ -73,13 +70,8 @@ background)
 test)
 	build
 	if [[ ! -x /usr/bin/chromium ]]; then
-		[[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null ||
-			die "the browser tests need Debian's chromium (/usr/bin/chromium): apt-get install -y chromium"
-		echo "$prog: installing Debian's chromium for the browser tests" >&2
-		{
-			apt-get update
-			DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y chromium
-		} >&2
+		note "the browser tests need Debian's chromium (/usr/bin/chromium)"
+		apt_install chromium
 	fi
 	[[ -n ${CHAT_TEST_DATABASE_URL:-} ]] || die "the browser tests need CHAT_TEST_DATABASE_URL (run make test)"
 	if [[ -z ${CHATD_BIN:-} ]]; then

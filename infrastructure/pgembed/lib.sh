@@ -45,7 +45,8 @@ pick_port() {
 }
 
 # apt_install PACKAGE...: installs Debian packages as root; otherwise says
-# what is missing and stops.
+# what is missing and stops. It waits up to 10 minutes for another apt
+# (a parallel test run's) to release dpkg's lock.
 apt_install() {
 	if ! is_root || ! command -v apt-get >/dev/null 2>&1; then
 		die "$* missing; install it, e.g. 'sudo apt-get install -y $*'"
@@ -53,7 +54,7 @@ apt_install() {
 	note "installing Debian's $*"
 	{
 		apt-get update
-		DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y "$@"
 	} >&2
 }
 
