@@ -41,6 +41,9 @@ func (f *frames) handle(ctx context.Context, s *session, typ websocket.MessageTy
 		f.replyError(ctx, s, cmd.RequestID, cmd.Type, err)
 		return
 	}
+	if replyType == "" {
+		return // a command answered by silence on success (typing)
+	}
 	f.send(ctx, s, replyType, cmd.RequestID, payload)
 }
 
