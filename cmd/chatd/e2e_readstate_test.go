@@ -68,7 +68,9 @@ func newGroup(c *client, members ...string) string {
 func TestMarkReadClampsNeverGoesDownAndSyncsEveryOtherConnection(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, nil)
-	alice, aliceID := s.login("alice")
+	aliceID, aliceToken := s.newUser("alice")
+	alice := s.connect(t, aliceToken)
+	aliceTablet := s.connect(t, aliceToken) // alice's sending connection gets no message_received to wait for
 	bobID, bobToken := s.newUser("bob")
 	bob := s.connect(t, bobToken)
 	bobPhone := s.connect(t, bobToken)
@@ -92,7 +94,7 @@ func TestMarkReadClampsNeverGoesDownAndSyncsEveryOtherConnection(t *testing.T) {
 	// connection (one channel, one ordered stream): a barrier.
 	sendN(alice, ch, 4, 4)
 	want := []readUpdated{{ch, bobID, 2}, {ch, bobID, 3}}
-	for name, c := range map[string]*client{"alice": alice, "bob's phone": bobPhone} {
+	for name, c := range map[string]*client{"alice": aliceTablet, "bob's phone": bobPhone} {
 		var got []readUpdated
 		for range want {
 			var u readUpdated
