@@ -12,11 +12,16 @@ type MarkRead struct {
 	Seq       int64  `json:"seq"`
 }
 
-// Typing is both the command (the user is typing in ChannelID; UserID is
-// empty) and the event the other members receive (UserID is the typist).
+// Typing is the command: the user is typing in ChannelID now.
 type Typing struct {
 	ChannelID string `json:"channelId"`
-	UserID    string `json:"userId,omitempty"`
+}
+
+// TypingEvent is what the channel's other members receive, under the same
+// frame type as the command.
+type TypingEvent struct {
+	ChannelID string `json:"channelId"`
+	UserID    string `json:"userId"`
 }
 
 // ReadMarked is the reply to mark_read: the stored position afterwards,

@@ -38,7 +38,7 @@ func (h *Hub) routeTyping(ev domain.Event, only *session) {
 		}
 		if frame == nil {
 			var ok bool
-			frame, ok = h.encode(protocol.TypeTyping, protocol.Typing{ChannelID: ev.ChannelID, UserID: ev.UserID})
+			frame, ok = h.encode(protocol.TypeTyping, protocol.TypingEvent{ChannelID: ev.ChannelID, UserID: ev.UserID})
 			if !ok {
 				return
 			}
