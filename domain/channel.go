@@ -30,6 +30,24 @@ type Channel struct {
 	MemberIDs []string
 	LastSeq   int64
 	CreatedAt time.Time
+	// LastReadSeq is the reading user's position (ready, get_channel);
+	// ReadState every member's, when asked for (get_channel, admin).
+	LastReadSeq int64
+	ReadState   []ReadPosition
+}
+
+// ReadPosition is how far a member has read a channel: every message with
+// a seq up to LastReadSeq. It only grows, and never passes the channel's
+// LastSeq.
+type ReadPosition struct {
+	UserID      string
+	LastReadSeq int64
+}
+
+// UnreadCount is how many messages the reading user has not read yet; seq
+// is dense, so it is a subtraction.
+func (c Channel) UnreadCount() int64 {
+	return max(c.LastSeq-c.LastReadSeq, 0)
 }
 
 // Membership records that a user belongs to a channel.

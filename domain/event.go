@@ -12,6 +12,11 @@ const (
 	// EventPresenceChanged is a user's presence status change; it reaches
 	// the subscribers of ChannelIDs, the channels the user was in.
 	EventPresenceChanged EventType = "presence_changed"
+	// EventReadUpdated is a member's read position grown to LastReadSeq.
+	EventReadUpdated EventType = "read_updated"
+	// EventTyping says UserID is typing in the channel. It is never
+	// stored: it goes from the typist's node straight to the members'.
+	EventTyping EventType = "typing"
 )
 
 // Event is a committed change, written to the outbox in the same transaction
@@ -24,7 +29,8 @@ type Event struct {
 	ChannelID     string
 	Channel       *Channel // channel_created (with members); member_joined (LastSeq at the join)
 	Message       *Message // message_created
-	UserID        string   // member_joined, member_left, presence_changed
+	UserID        string   // member_joined, member_left, presence_changed, read_updated, typing
+	LastReadSeq   int64    // read_updated
 	Presence      *UserPresence
 	ChannelIDs    []string // presence_changed
 	OriginSession string

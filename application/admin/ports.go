@@ -33,6 +33,8 @@ type Member struct {
 	UserID   string
 	Name     string
 	JoinedAt time.Time
+	// LastReadSeq is how far the member has read the channel.
+	LastReadSeq int64
 }
 
 // ChannelDetail is a channel with its members, oldest member first.

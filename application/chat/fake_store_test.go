@@ -15,6 +15,7 @@ type fakeStore struct {
 	messages map[string][]domain.Message
 	events   []domain.Event
 	appends  int
+	reads    map[string]int64 // channel id + " " + user id -> position
 }
 
 func newFakeStore(userIDs ...string) *fakeStore {
@@ -182,4 +183,23 @@ func (l *countingLimiter) AllowSend(userID string) bool {
 	}
 	l.left[userID]--
 	return true
+}
+
+func (s *fakeStore) MarkRead(_ context.Context, actor domain.Actor, channelID string, seq int64) (int64, error) {
+	ch, err := s.member(actor.UserID, channelID)
+	if err != nil {
+		return 0, err
+	}
+	if s.reads == nil {
+		s.reads = map[string]int64{}
+	}
+	key := channelID + " " + actor.UserID
+	next := min(seq, ch.LastSeq)
+	if next <= s.reads[key] {
+		return s.reads[key], nil
+	}
+	s.reads[key] = next
+	s.events = append(s.events, domain.Event{Type: domain.EventReadUpdated, ChannelID: channelID, UserID: actor.UserID,
+		LastReadSeq: next, OriginSession: actor.SessionID})
+	return next, nil
 }

@@ -45,6 +45,12 @@ type Store interface {
 	// Leave ends the actor's membership of channelID.
 	Leave(ctx context.Context, actor domain.Actor, channelID string) error
 
+	// MarkRead raises the actor's read position of channelID to seq,
+	// clamped to the channel's LastSeq, and returns the position stored
+	// afterwards. A lower seq changes nothing; when the position grew, the
+	// transaction records read_updated (tagged with the actor's session).
+	MarkRead(ctx context.Context, actor domain.Actor, channelID string, seq int64) (lastReadSeq int64, err error)
+
 	// UsersSharingChannel returns those of ids that are the actor's user or
 	// share a channel with it; the others are left out.
 	UsersSharingChannel(ctx context.Context, actor domain.Actor, ids []string) ([]domain.User, error)

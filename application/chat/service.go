@@ -144,6 +144,23 @@ func (s *Service) Leave(ctx context.Context, actor domain.Actor, channelID strin
 	return nil
 }
 
+// MarkRead records that the actor has read a channel up to seq and
+// returns its read position, which only grows and never passes the
+// channel's last message.
+func (s *Service) MarkRead(ctx context.Context, actor domain.Actor, channelID string, seq int64) (int64, error) {
+	if channelID == "" {
+		return 0, domain.Errorf(domain.KindValidation, "channelId must not be empty")
+	}
+	if seq < 0 {
+		return 0, domain.Errorf(domain.KindValidation, "seq must not be negative")
+	}
+	pos, err := s.store.MarkRead(ctx, actor, channelID, seq)
+	if err != nil {
+		return 0, fmt.Errorf("mark %s read: %w", channelID, err)
+	}
+	return pos, nil
+}
+
 // Users returns the profiles of those ids the actor may see: itself and
 // users it shares a channel with.
 func (s *Service) Users(ctx context.Context, actor domain.Actor, ids []string) ([]domain.User, error) {

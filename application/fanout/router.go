@@ -91,7 +91,8 @@ func (r *Router) lookup(ctx context.Context, events []domain.Event) (map[string]
 // channelsToLookUp names the channels whose members receive ev.
 func channelsToLookUp(ev domain.Event) []string {
 	switch ev.Type {
-	case domain.EventMessageCreated, domain.EventMemberJoined, domain.EventMemberLeft:
+	case domain.EventMessageCreated, domain.EventMemberJoined, domain.EventMemberLeft,
+		domain.EventReadUpdated, domain.EventTyping:
 		return []string{ev.ChannelID}
 	case domain.EventPresenceChanged:
 		return ev.ChannelIDs
@@ -108,7 +109,7 @@ func recipients(ev domain.Event, members map[string][]string) []string {
 		if ev.Channel != nil {
 			return ev.Channel.MemberIDs
 		}
-	case domain.EventMessageCreated:
+	case domain.EventMessageCreated, domain.EventReadUpdated, domain.EventTyping:
 		return members[ev.ChannelID]
 	case domain.EventMemberJoined, domain.EventMemberLeft:
 		return append([]string{ev.UserID}, members[ev.ChannelID]...)

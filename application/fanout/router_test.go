@@ -92,6 +92,8 @@ func TestRouterRecipientsByEventType(t *testing.T) {
 		{Type: domain.EventMemberLeft, ChannelID: "c1", UserID: "u2"},   // the leaver is no member any more
 		{Type: domain.EventMemberJoined, ChannelID: "c1", UserID: "u3"}, // not in the (older) lookup
 		{Type: domain.EventPresenceChanged, UserID: "u1", ChannelIDs: []string{"c1", "c2"}},
+		{Type: domain.EventReadUpdated, ChannelID: "c2", UserID: "u4", LastReadSeq: 3}, // every member, the reader too
+		{Type: domain.EventTyping, ChannelID: "c2", UserID: "u4"},                      // the hub skips the typist
 	}
 	if err := f.router.Deliver(context.Background(), batch); err != nil {
 		t.Fatal(err)
@@ -100,7 +102,7 @@ func TestRouterRecipientsByEventType(t *testing.T) {
 		"n5": {"channel_created/c9"},
 		"n2": {"member_left/c1u2"},
 		"n3": {"member_joined/c1u3"},
-		"n4": {"presence_changed/u1"},
+		"n4": {"presence_changed/u1", "read_updated/c2u4", "typing/c2u4"},
 	}
 	for node, w := range want {
 		if got := ids(f.peers.got[node]); !slices.Equal(got, w) {

@@ -25,6 +25,13 @@ type traffic struct {
 	e2e *Histogram // send (due time) to message_received
 	ack *Histogram // send (due time) to message_sent
 
+	// markRead makes every receiver answer each message_received with
+	// mark_read, the read-receipt workload.
+	markRead    bool
+	marksSent   atomic.Int64
+	readMarked  atomic.Int64
+	readUpdated atomic.Int64
+
 	acked      atomic.Int64
 	received   atomic.Int64
 	sendErrors atomic.Int64
@@ -62,6 +69,13 @@ func (t *traffic) handle(c *client, f inFrame, at time.Time) {
 		t.lastRecv.Store(at.UnixNano())
 		if sent, ok := bodyStamp(m.body); ok {
 			t.e2e.Record(at.Sub(sent))
+		}
+		if t.markRead {
+			if err := c.send("mark_read", markReadPayload{ChannelID: string(m.channelID), Seq: m.seq}); err != nil {
+				t.fault("%s: %v", c.user.ID, err)
+				return
+			}
+			t.marksSent.Add(1)
 		}
 	case "message_sent":
 		m, ok := t.message(c, f)
@@ -101,11 +115,21 @@ func (t *traffic) handle(c *client, f inFrame, at time.Time) {
 			return
 		}
 		t.fault("%s got error %s (%s) for %q", c.user.ID, e.Code, e.Message, e.Command)
-	case "member_joined", "member_left", "presence_updated":
+	case "read_marked":
+		t.readMarked.Add(1)
+	case "read_updated":
+		t.readUpdated.Add(1)
+	case "member_joined", "member_left", "presence_updated", "typing":
 		// Not part of these runs' checks.
 	default:
 		t.fault("%s got unexpected frame %s", c.user.ID, f.Type)
 	}
+}
+
+// markReadPayload is the mark_read command.
+type markReadPayload struct {
+	ChannelID string `json:"channelId"`
+	Seq       int64  `json:"seq"`
 }
 
 // message returns what the checks need of a message frame: the fast
@@ -150,6 +174,9 @@ func (t *traffic) report(res *shardResult) {
 	res.Counters["acked"] += t.acked.Load()
 	res.Counters["received"] += t.received.Load()
 	res.Counters["send_errors"] += t.sendErrors.Load()
+	res.Counters["marks_sent"] += t.marksSent.Load()
+	res.Counters["read_marked"] += t.readMarked.Load()
+	res.Counters["read_updated"] += t.readUpdated.Load()
 	res.Histograms["send_to_receive"] = t.e2e.Data()
 	res.Histograms["send_to_ack"] = t.ack.Data()
 	t.mu.Lock()

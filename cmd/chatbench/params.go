@@ -23,6 +23,7 @@ type Params struct {
 	Senders   float64 `json:"senders"`   // group: share of members that send
 	Rate      float64 `json:"rate"`      // direct, group, burst-reconnect: messages/s, all senders together
 	BodySize  int     `json:"bodySize"`  // characters per message body
+	MarkRead  bool    `json:"markRead"`  // direct, group: receivers mark every message read
 
 	Duration  time.Duration `json:"duration"`  // length of the measured phase
 	Heartbeat time.Duration `json:"heartbeat"` // idle: heartbeat interval per connection
@@ -54,6 +55,7 @@ func defineFlags(fs *flag.FlagSet, p *Params) {
 	fs.IntVar(&p.GroupSize, "group-size", 50, "group: members per group (at most 50); burst-reconnect: clients per group")
 	fs.Float64Var(&p.Senders, "senders", 0.2, "group: share of each group's members that send (0..1]")
 	fs.Float64Var(&p.Rate, "rate", 1000, "direct, group, burst-reconnect: target messages per second over all senders")
+	fs.BoolVar(&p.MarkRead, "mark-read", false, "direct, group: every receiver sends mark_read for every message it receives (read receipts)")
 	fs.IntVar(&p.BodySize, "body-size", 64, "message body size in characters (a send timestamp plus padding)")
 	fs.DurationVar(&p.Duration, "duration", 10*time.Second, "length of the measured phase")
 	fs.DurationVar(&p.Heartbeat, "heartbeat", 10*time.Second, "idle: heartbeat interval of each connection")

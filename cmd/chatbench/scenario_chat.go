@@ -30,11 +30,13 @@ type chatShard struct {
 }
 
 func newChatShard(env *shardEnv, kind string, units, totalUnits, size, senders int) *chatShard {
+	t := newTraffic()
+	t.markRead = env.params.MarkRead
 	return &chatShard{
 		env: env, kind: kind, units: units, size: size, senders: senders,
 		rate:    env.params.Rate * float64(units) / float64(totalUnits),
 		fleet:   newFleet(env),
-		traffic: newTraffic(),
+		traffic: t,
 	}
 }
 
@@ -148,6 +150,11 @@ func (s *chatShard) finish(ctx context.Context) (shardResult, error) {
 	awaitReplies(ctx, drain, s.pacer, s.traffic, &res)
 	if !waitUntil(ctx, drain, func() bool { return allCaughtUp(s.channels) }) {
 		res.note("not every member held every acknowledged message %s after the replies; the check below counts what is missing", drain)
+	}
+	if t := s.traffic; t.markRead {
+		if !waitUntil(ctx, drain, func() bool { return t.readMarked.Load() >= t.marksSent.Load() }) {
+			res.fail("%d of %d mark_read commands got no read_marked within %s", t.marksSent.Load()-t.readMarked.Load(), t.marksSent.Load(), drain)
+		}
 	}
 	checkDrops(s.fleet.clients, &res)
 	verifyChannels(s.channels, &res)

@@ -124,6 +124,11 @@ func summarizeChat(rep *Report, run *runData) {
 	rep.add("delivered (message_received)", float64(r.Counters["received"]), "msg")
 	rep.add("stored/s", perSecond(r.Counters["acked"], span), "msg/s")
 	rep.add("delivered/s", perSecond(r.Counters["received"], span), "msg/s")
+	if run.params.MarkRead {
+		rep.add("mark_read sent", float64(r.Counters["marks_sent"]), "cmd")
+		rep.add("read_marked/s", perSecond(r.Counters["read_marked"], span), "reply/s")
+		rep.add("read_updated delivered", float64(r.Counters["read_updated"]), "event")
+	}
 	addCPU(rep, run, runSeconds)
 	rep.addLatency("send->receive", r.histogram("send_to_receive"))
 	rep.addLatency("send->message_sent", r.histogram("send_to_ack"))

@@ -58,6 +58,7 @@ type client struct {
 }
 
 type readyPayload struct {
+	ProtocolVersion     string `json:"protocolVersion"`
 	UserID              string `json:"userId"`
 	SessionID           string `json:"sessionId"`
 	NodeID              string `json:"nodeId"`
@@ -67,6 +68,8 @@ type readyPayload struct {
 		ChannelID   string `json:"channelId"`
 		ChannelType string `json:"channelType"`
 		LastSeq     int64  `json:"lastSeq"`
+		LastReadSeq int64  `json:"lastReadSeq"`
+		UnreadCount int64  `json:"unreadCount"`
 	} `json:"channels"`
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chatd/chat/application/chat"
 	"github.com/chatd/chat/application/identity"
+	"github.com/chatd/chat/application/typing"
 	"github.com/chatd/chat/infrastructure/auth"
 	"github.com/chatd/chat/infrastructure/cluster"
 	"github.com/chatd/chat/infrastructure/config"
@@ -21,6 +22,7 @@ import (
 	"github.com/chatd/chat/infrastructure/ratelimit"
 	"github.com/chatd/chat/infrastructure/telemetry"
 	"github.com/chatd/chat/infrastructure/wallclock"
+	"github.com/chatd/chat/interfaces/consumer"
 	"github.com/chatd/chat/interfaces/httpapi"
 	"github.com/chatd/chat/interfaces/origin"
 	"github.com/chatd/chat/interfaces/peerapi"
@@ -58,6 +60,7 @@ var infrastructureSet = wire.NewSet(
 var applicationSet = wire.NewSet(
 	chat.NewService,
 	identity.NewService,
+	provideTyping,
 )
 
 // interfacesSet provides the driving adapters.
@@ -140,7 +143,14 @@ func provideSweeper(cfg config.Config, hub *ws.Hub, logger *slog.Logger) *ws.Swe
 	return ws.NewSweeper(hub, cfg.HeartbeatInterval, logger)
 }
 
-func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, presenceService ws.PresenceService, authn ws.Authenticator, owners ws.Owners, logger *slog.Logger) (*ws.Gateway, error) {
+// provideTyping sends typing events where the consumer hands committed
+// events (the hub alone, or the ring router in a cluster), but straight
+// from the command, without the outbox.
+func provideTyping(clock wallclock.Clock, chatService *chat.Service, target consumer.Hub, logger *slog.Logger) *typing.Service {
+	return typing.NewService(clock, chatService, target, logger)
+}
+
+func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, presenceService ws.PresenceService, typingService *typing.Service, authn ws.Authenticator, owners ws.Owners, logger *slog.Logger) (*ws.Gateway, error) {
 	return ws.NewGateway(ws.Config{
 		NodeID:                cfg.NodeID,
 		AllowedOrigins:        cfg.AllowedOrigins,
@@ -149,6 +159,7 @@ func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, 
 		PresenceTimeout:       cfg.PresenceTimeout,
 		Owners:                owners,
 		MaxConnectionsPerUser: cfg.MaxConnectionsPerUser,
+		Typing:                typingService,
 	}, hub, chatService, presenceService, authn, logger)
 }
 

@@ -61,31 +61,33 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		return nil, nil, err
 	}
 	presenceService := providePresenceService(cfg, presenceStore, tracker, clock, presenceMetrics)
-	gateway, err := provideGateway(cfg, hub, chatService, presenceService, service, membership, logger)
+	members := postgres.NewMembers(db)
+	client, cleanup3, err := providePeers(cfg, membership, registry)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	kafkaCluster, cleanup3, err := provideKafkaCluster(ctx, cfg, logger)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	mainPeerEndpoint := providePeerEndpoint(cfg, hub, logger)
-	handler := provideRouter(cfg, service, adminService, membership, gateway, db, kafkaCluster, membership, mainPeerEndpoint, registry, logger)
-	publisher, cleanup4, err := providePublisher(kafkaCluster, registry, logger)
+	router := provideFanoutRouter(cfg, hub, members, membership, client, logger)
+	consumerHub := provideEventTarget(cfg, hub, router)
+	typingService := provideTyping(clock, chatService, consumerHub, logger)
+	gateway, err := provideGateway(cfg, hub, chatService, presenceService, typingService, service, membership, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	outboxRelay := provideRelay(db, publisher, logger)
-	sweeper := provideSweeper(cfg, hub, logger)
-	members := postgres.NewMembers(db)
-	client, cleanup5, err := providePeers(cfg, membership, registry)
+	kafkaCluster, cleanup4, err := provideKafkaCluster(ctx, cfg, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	mainPeerEndpoint := providePeerEndpoint(cfg, hub, logger)
+	handler := provideRouter(cfg, service, adminService, membership, gateway, db, kafkaCluster, membership, mainPeerEndpoint, registry, logger)
+	publisher, cleanup5, err := providePublisher(kafkaCluster, registry, logger)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -93,8 +95,8 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		cleanup()
 		return nil, nil, err
 	}
-	router := provideFanoutRouter(cfg, hub, members, membership, client, logger)
-	consumerHub := provideEventTarget(cfg, hub, router)
+	outboxRelay := provideRelay(db, publisher, logger)
+	sweeper := provideSweeper(cfg, hub, logger)
 	consumer, cleanup6, err := provideConsumer(ctx, cfg, kafkaCluster, consumerHub, registry, logger)
 	if err != nil {
 		cleanup5()

@@ -24,6 +24,7 @@ type eventJSON struct {
 	UserID        string           `json:"userId,omitempty"`
 	Presence      *presenceJSON    `json:"presence,omitempty"`
 	ChannelIDs    []string         `json:"channelIds,omitempty"`
+	LastReadSeq   int64            `json:"lastReadSeq,omitempty"`
 }
 
 type presenceJSON struct {
@@ -56,7 +57,8 @@ type messageJSON struct {
 // column. Other adapters (a broker relay) reuse it so every hop speaks the
 // same encoding.
 func EncodeEvent(e domain.Event) ([]byte, error) {
-	out := eventJSON{Type: e.Type, ChannelID: e.ChannelID, OriginSession: e.OriginSession, UserID: e.UserID, ChannelIDs: e.ChannelIDs}
+	out := eventJSON{Type: e.Type, ChannelID: e.ChannelID, OriginSession: e.OriginSession, UserID: e.UserID,
+		ChannelIDs: e.ChannelIDs, LastReadSeq: e.LastReadSeq}
 	if p := e.Presence; p != nil {
 		out.Presence = &presenceJSON{UserID: p.UserID, Status: p.Status, LastEventAt: p.LastEventAt.UTC()}
 	}
@@ -96,7 +98,8 @@ func DecodeEvent(data []byte) (domain.Event, error) {
 	case in.Type != domain.EventPresenceChanged && in.ChannelID == "":
 		return domain.Event{}, fmt.Errorf("decode event: a %s event needs its channelId", in.Type)
 	}
-	e := domain.Event{Type: in.Type, ChannelID: in.ChannelID, OriginSession: in.OriginSession, UserID: in.UserID, ChannelIDs: in.ChannelIDs}
+	e := domain.Event{Type: in.Type, ChannelID: in.ChannelID, OriginSession: in.OriginSession, UserID: in.UserID,
+		ChannelIDs: in.ChannelIDs, LastReadSeq: in.LastReadSeq}
 	if p := in.Presence; p != nil {
 		e.Presence = &domain.UserPresence{UserID: p.UserID, Status: p.Status, LastEventAt: p.LastEventAt.UTC()}
 	}

@@ -21,6 +21,8 @@ func TestEventEncodingRoundTrips(t *testing.T) {
 		{Type: domain.EventPresenceChanged, UserID: "u3", ChannelIDs: []string{"c1", "c2"},
 			Presence: &domain.UserPresence{UserID: "u3", Status: domain.PresenceOnline, LastEventAt: at}},
 		{Type: domain.EventMemberLeft, ChannelID: "c1", UserID: "u3"},
+		{Type: domain.EventReadUpdated, ChannelID: "c1", UserID: "u3", LastReadSeq: 17, OriginSession: "s3"},
+		{Type: domain.EventTyping, ChannelID: "c1", UserID: "u3"},
 	}
 	for _, e := range tests {
 		t.Run(string(e.Type), func(t *testing.T) {

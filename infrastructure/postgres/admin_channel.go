@@ -31,8 +31,9 @@ func (s *AdminStore) Channel(ctx context.Context, channelID string) (admin.Chann
 			UserID   string    `gorm:"column:user_id"`
 			Name     string    `gorm:"column:name"`
 			JoinedAt time.Time `gorm:"column:joined_at"`
+			LastRead int64     `gorm:"column:last_read_seq"`
 		}
-		err = tx.Raw(`SELECT m.user_id, u.name, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id
+		err = tx.Raw(`SELECT m.user_id, u.name, m.joined_at, m.last_read_seq FROM memberships m JOIN users u ON u.id = m.user_id
 			WHERE m.channel_id = ?::uuid ORDER BY m.joined_at, m.user_id`, id).Scan(&members).Error
 		if err != nil {
 			return fmt.Errorf("read members: %w", err)
@@ -40,7 +41,7 @@ func (s *AdminStore) Channel(ctx context.Context, channelID string) (admin.Chann
 		detail.Members = make([]admin.Member, 0, len(members))
 		ids := make([]string, 0, len(members))
 		for _, m := range members {
-			detail.Members = append(detail.Members, admin.Member{UserID: m.UserID, Name: m.Name, JoinedAt: m.JoinedAt.UTC()})
+			detail.Members = append(detail.Members, admin.Member{UserID: m.UserID, Name: m.Name, JoinedAt: m.JoinedAt.UTC(), LastReadSeq: m.LastRead})
 			ids = append(ids, m.UserID)
 		}
 		// The count comes from the same read as the list, so the two agree.

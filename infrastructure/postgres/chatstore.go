@@ -101,11 +101,19 @@ func (s *ChatStore) Channel(ctx context.Context, actor domain.Actor, channelID s
 		if err != nil {
 			return false, err
 		}
-		memberIDs, err := channelMembers(tx, id)
+		reads, err := channelReadState(tx, id)
 		if err != nil {
 			return false, err
 		}
+		memberIDs := make([]string, 0, len(reads))
+		for _, r := range reads {
+			memberIDs = append(memberIDs, r.UserID)
+			if r.UserID == actor.UserID {
+				row.LastReadSeq = r.LastReadSeq
+			}
+		}
 		ch = row.domain(memberIDs)
+		ch.ReadState = reads
 		return false, nil
 	})
 	if err != nil {
@@ -114,11 +122,12 @@ func (s *ChatStore) Channel(ctx context.Context, actor domain.Actor, channelID s
 	return ch, nil
 }
 
-// Channels lists the actor's channels, oldest first, without members.
+// Channels lists the actor's channels, oldest first, without members,
+// with the actor's read position.
 func (s *ChatStore) Channels(ctx context.Context, actor domain.Actor) ([]domain.Channel, error) {
 	var rows []channelRow
 	err := s.db.inUserTx(ctx, actor.UserID, func(tx *gorm.DB) (bool, error) {
-		return false, tx.Raw(`SELECT c.id, c.type, c.name, c.last_seq, c.member_count, c.created_at
+		return false, tx.Raw(`SELECT c.id, c.type, c.name, c.last_seq, c.member_count, c.created_at, m.last_read_seq
 			FROM channels c JOIN memberships m ON m.channel_id = c.id
 			WHERE m.user_id = chat_current_user()
 			ORDER BY c.created_at, c.id`).Scan(&rows).Error

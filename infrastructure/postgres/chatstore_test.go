@@ -9,6 +9,7 @@ import (
 	"github.com/chatd/chat/infrastructure/eventcodec"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/chatd/chat/domain"
 )
@@ -53,8 +54,17 @@ func TestCreateChannelReturnsChannelWithMembers(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Channel as %s: %v", member, err)
 		}
-		if diff := cmp.Diff(ch, got); diff != "" {
+		if diff := cmp.Diff(ch, got, cmpopts.IgnoreFields(domain.Channel{}, "ReadState")); diff != "" {
 			t.Fatalf("Channel as %s (-want +got):\n%s", member, diff)
+		}
+		// Read positions come with get_channel only; everyone starts at 0.
+		if len(got.ReadState) != len(users) {
+			t.Fatalf("Channel as %s: read state of %d members, want %d", member, len(got.ReadState), len(users))
+		}
+		for _, r := range got.ReadState {
+			if !slices.Contains(users, r.UserID) || r.LastReadSeq != 0 {
+				t.Fatalf("Channel as %s: read position %+v, want a member at 0", member, r)
+			}
 		}
 		list, err := store.Channels(testContext(t), domain.Actor{UserID: member})
 		if err != nil || len(list) != 1 || list[0].ID != ch.ID || list[0].Type != domain.ChannelGroup {

@@ -19,18 +19,22 @@ type channelRow struct {
 	LastSeq     int64          `gorm:"column:last_seq"`
 	MemberCount int            `gorm:"column:member_count"`
 	CreatedAt   time.Time      `gorm:"column:created_at"`
+	// LastReadSeq is the acting user's read position, where a query joins
+	// the membership.
+	LastReadSeq int64 `gorm:"column:last_read_seq"`
 }
 
 const channelColumns = "id, type, name, last_seq, member_count, created_at"
 
 func (r channelRow) domain(members []string) domain.Channel {
 	return domain.Channel{
-		ID:        r.ID,
-		Type:      domain.ChannelType(r.Type),
-		Name:      r.Name.String,
-		MemberIDs: members,
-		LastSeq:   r.LastSeq,
-		CreatedAt: r.CreatedAt.UTC(),
+		ID:          r.ID,
+		Type:        domain.ChannelType(r.Type),
+		Name:        r.Name.String,
+		MemberIDs:   members,
+		LastSeq:     r.LastSeq,
+		CreatedAt:   r.CreatedAt.UTC(),
+		LastReadSeq: r.LastReadSeq,
 	}
 }
 

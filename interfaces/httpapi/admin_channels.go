@@ -33,6 +33,8 @@ type MemberResponse struct {
 	UserID   string `json:"userId" example:"u1"`
 	Name     string `json:"name" example:"Aiko"`
 	JoinedAt string `json:"joinedAt" example:"2026-11-22T12:00:00.000Z"`
+	// How far the member has read: every message with a seq up to this one.
+	LastReadSeq int64 `json:"lastReadSeq" example:"41"`
 } // @name MemberResponse
 
 // ChannelResponse is a channel with its members, oldest member first.
@@ -147,7 +149,7 @@ func (h adminHandlers) getChannel(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := ChannelResponse{ChannelSummaryResponse: toChannelSummary(ch.ChannelSummary), Members: make([]MemberResponse, 0, len(ch.Members))}
 	for _, m := range ch.Members {
-		resp.Members = append(resp.Members, MemberResponse{UserID: m.UserID, Name: m.Name, JoinedAt: protocol.FormatTime(m.JoinedAt)})
+		resp.Members = append(resp.Members, MemberResponse{UserID: m.UserID, Name: m.Name, JoinedAt: protocol.FormatTime(m.JoinedAt), LastReadSeq: m.LastReadSeq})
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

@@ -32,31 +32,45 @@ const asyncAPIPath = "../../api/asyncapi.yaml"
 // frame type in interfaces/protocol fails TestAsyncAPIFrameTypes until it
 // is added here and to the document.
 var framePayloads = map[string]any{
-	protocol.TypeCreateChannel:   protocol.CreateChannel{},
-	protocol.TypeSendMessage:     protocol.SendMessage{},
-	protocol.TypeGetMessages:     protocol.GetMessages{},
-	protocol.TypeGetChannel:      protocol.GetChannel{},
-	protocol.TypeGetUsers:        protocol.GetUsers{},
-	protocol.TypeJoinChannel:     protocol.JoinChannel{},
-	protocol.TypeLeaveChannel:    protocol.LeaveChannel{},
-	protocol.TypeHeartbeat:       protocol.Heartbeat{},
-	protocol.TypeGetPresence:     protocol.GetPresence{},
-	protocol.TypeReady:           protocol.Ready{},
-	protocol.TypeChannelCreated:  protocol.ChannelCreated{},
-	protocol.TypeMessageSent:     protocol.MessageSent{},
-	protocol.TypeMessageReceived: protocol.Message{},
-	protocol.TypeMessages:        protocol.Messages{},
-	protocol.TypeChannel:         protocol.Channel{},
-	protocol.TypeUsers:           protocol.Users{},
-	protocol.TypeChannelJoined:   protocol.ChannelJoined{},
-	protocol.TypeChannelLeft:     protocol.ChannelLeft{},
-	protocol.TypeMemberJoined:    protocol.MemberChange{},
-	protocol.TypeMemberLeft:      protocol.MemberChange{},
-	protocol.TypeHeartbeatAck:    protocol.HeartbeatAck{},
-	protocol.TypePresence:        protocol.Presence{},
-	protocol.TypePresenceUpdated: protocol.UserPresence{},
-	protocol.TypeError:           protocol.Error{},
+	protocol.TypeCreateChannel:        protocol.CreateChannel{},
+	protocol.TypeSendMessage:          protocol.SendMessage{},
+	protocol.TypeGetMessages:          protocol.GetMessages{},
+	protocol.TypeGetChannel:           protocol.GetChannel{},
+	protocol.TypeGetUsers:             protocol.GetUsers{},
+	protocol.TypeJoinChannel:          protocol.JoinChannel{},
+	protocol.TypeLeaveChannel:         protocol.LeaveChannel{},
+	protocol.TypeHeartbeat:            protocol.Heartbeat{},
+	protocol.TypeGetPresence:          protocol.GetPresence{},
+	protocol.TypeReady:                protocol.Ready{},
+	protocol.TypeChannelCreated:       protocol.ChannelCreated{},
+	protocol.TypeMessageSent:          protocol.MessageSent{},
+	protocol.TypeMessageReceived:      protocol.Message{},
+	protocol.TypeMessages:             protocol.Messages{},
+	protocol.TypeChannel:              protocol.Channel{},
+	protocol.TypeUsers:                protocol.Users{},
+	protocol.TypeChannelJoined:        protocol.ChannelJoined{},
+	protocol.TypeChannelLeft:          protocol.ChannelLeft{},
+	protocol.TypeMemberJoined:         protocol.MemberChange{},
+	protocol.TypeMemberLeft:           protocol.MemberChange{},
+	protocol.TypeHeartbeatAck:         protocol.HeartbeatAck{},
+	protocol.TypePresence:             protocol.Presence{},
+	protocol.TypePresenceUpdated:      protocol.UserPresence{},
+	protocol.TypeError:                protocol.Error{},
+	protocol.TypeMarkRead:             protocol.MarkRead{},
+	protocol.TypeReadMarked:           protocol.ReadMarked{},
+	protocol.TypeReadUpdated:          protocol.ReadUpdated{},
+	protocol.TypeTyping:               protocol.Typing{},
+	protocol.TypeTyping + eventSuffix: protocol.TypingEvent{},
 }
+
+// eventSuffix keys the server's message of a frame type that clients send
+// too (typing): the command and the event are two messages of the
+// document with the same type, told apart by the envelope (a command may
+// carry a requestId, a pushed event never does).
+const eventSuffix = " (event)"
+
+// frameType is the frame type of a messagesByType key.
+func frameType(key string) string { return strings.TrimSuffix(key, eventSuffix) }
 
 // asyncDoc is the parsed document with a resolver for its local $refs.
 type asyncDoc struct {
@@ -211,6 +225,12 @@ func (d asyncDoc) messagesByType() map[string]map[string]any {
 		if msg["name"] != typ {
 			d.t.Errorf("message %s is named %v, want its frame type %s", key, msg["name"], typ)
 		}
+		if _, hasRequestID := d.get(msg, "payload", "properties")["requestId"]; isCommand(typ) && !hasRequestID {
+			typ += eventSuffix
+		}
+		if _, dup := out[typ]; dup {
+			d.t.Errorf("two messages of frame type %s", typ)
+		}
 		out[typ] = msg
 	}
 	return out
@@ -220,13 +240,13 @@ func TestAsyncAPIFrameTypes(t *testing.T) {
 	doc := loadAsyncAPI(t)
 	inCode := slices.Sorted(maps.Values(protocolConsts(t, "Type")))
 	msgs := doc.messagesByType()
-	inDoc := slices.Sorted(func(yield func(string) bool) {
-		for typ := range msgs {
-			if !yield(typ) {
+	inDoc := slices.Compact(slices.Sorted(func(yield func(string) bool) {
+		for key := range msgs {
+			if !yield(frameType(key)) {
 				return
 			}
 		}
-	})
+	}))
 	if diff := cmp.Diff(inCode, inDoc); diff != "" {
 		t.Fatalf("frame types in interfaces/protocol (-) and api/asyncapi.yaml (+):\n%s", diff)
 	}
@@ -257,7 +277,8 @@ func TestAsyncAPIFrameTypes(t *testing.T) {
 		}
 	}
 	for _, typ := range inCode {
-		if isCommand(typ) != received[typ] || !isCommand(typ) != sent[typ] {
+		_, alsoEvent := msgs[typ+eventSuffix]
+		if isCommand(typ) != received[typ] || (!isCommand(typ) || alsoEvent) != sent[typ] {
 			t.Errorf("%s: command=%v, received by an operation=%v, sent by one=%v", typ, isCommand(typ), received[typ], sent[typ])
 		}
 	}

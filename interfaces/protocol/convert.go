@@ -26,12 +26,24 @@ func NewChannel(ch domain.Channel) Channel {
 		MemberIDs:   nonNil(ch.MemberIDs),
 		LastSeq:     ch.LastSeq,
 		CreatedAt:   Time(ch.CreatedAt),
+		LastReadSeq: ch.LastReadSeq,
+		UnreadCount: ch.UnreadCount(),
+		ReadState:   newReadState(ch.ReadState),
 	}
+}
+
+func newReadState(reads []domain.ReadPosition) []ReadPosition {
+	out := make([]ReadPosition, 0, len(reads))
+	for _, r := range reads {
+		out = append(out, ReadPosition{UserID: r.UserID, LastReadSeq: r.LastReadSeq})
+	}
+	return out
 }
 
 // NewReadyChannel describes a subscribed channel in ready.
 func NewReadyChannel(ch domain.Channel) ReadyChannel {
-	return ReadyChannel{ChannelID: ch.ID, ChannelType: string(ch.Type), LastSeq: ch.LastSeq}
+	return ReadyChannel{ChannelID: ch.ID, ChannelType: string(ch.Type), LastSeq: ch.LastSeq,
+		LastReadSeq: ch.LastReadSeq, UnreadCount: ch.UnreadCount()}
 }
 
 // NewMessageSent describes a stored message to its sender.

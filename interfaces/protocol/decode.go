@@ -35,6 +35,8 @@ var payloadDecoders = map[string]func(json.RawMessage) (any, error){
 	TypeLeaveChannel:  decodeLeaveChannel,
 	TypeHeartbeat:     decodeHeartbeat,
 	TypeGetPresence:   decodeGetPresence,
+	TypeMarkRead:      decodeMarkRead,
+	TypeTyping:        decodeTyping,
 }
 
 var envelopeFields = map[string]bool{"type": true, "requestId": true, "payload": true}

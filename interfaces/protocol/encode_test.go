@@ -83,7 +83,21 @@ func TestEncodeWireShapes(t *testing.T) {
 			name: "group channel with name",
 			typ:  TypeChannel, requestID: "r",
 			payload: NewChannel(domain.Channel{ID: "c2", Type: domain.ChannelGroup, Name: "team", LastSeq: 42, CreatedAt: created}),
-			want:    `{"type":"channel","requestId":"r","payload":{"channelId":"c2","channelType":"group","name":"team","memberIds":[],"lastSeq":42,"createdAt":"2025-06-01T00:00:01.000Z"}}`,
+			want:    `{"type":"channel","requestId":"r","payload":{"channelId":"c2","channelType":"group","name":"team","memberIds":[],"lastSeq":42,"createdAt":"2025-06-01T00:00:01.000Z","lastReadSeq":0,"unreadCount":42,"readState":[]}}`,
+		},
+		{
+			name: "channel with read state",
+			typ:  TypeChannel, requestID: "r",
+			payload: NewChannel(domain.Channel{ID: "c2", Type: domain.ChannelDirect, MemberIDs: []string{"u1", "u2"}, LastSeq: 42, CreatedAt: created,
+				LastReadSeq: 40, ReadState: []domain.ReadPosition{{UserID: "u1", LastReadSeq: 40}, {UserID: "u2", LastReadSeq: 42}}}),
+			want: `{"type":"channel","requestId":"r","payload":{"channelId":"c2","channelType":"direct","memberIds":["u1","u2"],"lastSeq":42,"createdAt":"2025-06-01T00:00:01.000Z",` +
+				`"lastReadSeq":40,"unreadCount":2,"readState":[{"userId":"u1","lastReadSeq":40},{"userId":"u2","lastReadSeq":42}]}}`,
+		},
+		{
+			name:    "typing event",
+			typ:     TypeTyping,
+			payload: TypingEvent{ChannelID: "c1", UserID: "u1"},
+			want:    `{"type":"typing","payload":{"channelId":"c1","userId":"u1"}}`,
 		},
 		{
 			name: "error",

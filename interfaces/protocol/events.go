@@ -3,6 +3,9 @@ package protocol
 // Ready is the first frame of every connection: who the server thinks the
 // client is, the timing it expects, and the channels it is subscribed to.
 type Ready struct {
+	// ProtocolVersion is Version: what this server speaks, so a client
+	// can tell whether read state and typing are there.
+	ProtocolVersion     string         `json:"protocolVersion"`
 	UserID              string         `json:"userId"`
 	SessionID           string         `json:"sessionId"`
 	NodeID              string         `json:"nodeId"`
@@ -13,10 +16,13 @@ type Ready struct {
 
 // ReadyChannel is one subscribed channel in Ready. LastSeq lets the client
 // see at once whether it must catch up with get_messages.
+// LastReadSeq and UnreadCount are the user's read state (v1.1).
 type ReadyChannel struct {
 	ChannelID   string `json:"channelId"`
 	ChannelType string `json:"channelType"`
 	LastSeq     int64  `json:"lastSeq"`
+	LastReadSeq int64  `json:"lastReadSeq"`
+	UnreadCount int64  `json:"unreadCount"`
 }
 
 // ChannelCreated is the reply to create_channel and the event every other
@@ -59,14 +65,18 @@ type Messages struct {
 	HasMore   bool      `json:"hasMore"`
 }
 
-// Channel is the reply to get_channel.
+// Channel is the reply to get_channel. LastReadSeq and UnreadCount are the
+// caller's; ReadState has every member's position (v1.1).
 type Channel struct {
-	ChannelID   string   `json:"channelId"`
-	ChannelType string   `json:"channelType"`
-	Name        string   `json:"name,omitempty"`
-	MemberIDs   []string `json:"memberIds"`
-	LastSeq     int64    `json:"lastSeq"`
-	CreatedAt   Time     `json:"createdAt"`
+	ChannelID   string         `json:"channelId"`
+	ChannelType string         `json:"channelType"`
+	Name        string         `json:"name,omitempty"`
+	MemberIDs   []string       `json:"memberIds"`
+	LastSeq     int64          `json:"lastSeq"`
+	CreatedAt   Time           `json:"createdAt"`
+	LastReadSeq int64          `json:"lastReadSeq"`
+	UnreadCount int64          `json:"unreadCount"`
+	ReadState   []ReadPosition `json:"readState"`
 }
 
 // Users is the reply to get_users.

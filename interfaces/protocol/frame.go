@@ -20,6 +20,8 @@ const (
 	TypeLeaveChannel  = "leave_channel"
 	TypeHeartbeat     = "heartbeat"
 	TypeGetPresence   = "get_presence"
+	TypeMarkRead      = "mark_read"
+	TypeTyping        = "typing" // also the event the other members receive
 )
 
 // The frame types the server sends: direct replies to commands (which echo
@@ -39,6 +41,8 @@ const (
 	TypeHeartbeatAck    = "heartbeat_ack"
 	TypePresence        = "presence"
 	TypePresenceUpdated = "presence_updated"
+	TypeReadMarked      = "read_marked"
+	TypeReadUpdated     = "read_updated"
 	TypeError           = "error"
 )
 

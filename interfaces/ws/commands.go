@@ -13,6 +13,7 @@ import (
 type commands struct {
 	chat     ChatService
 	presence PresenceService
+	typing   TypingService
 	hub      *Hub
 }
 
@@ -85,6 +86,17 @@ func (c *commands) run(ctx context.Context, s *session, cmd protocol.Command, or
 
 	case protocol.GetPresence:
 		return c.getPresence(ctx, s, p)
+
+	case protocol.MarkRead:
+		pos, err := c.chat.MarkRead(ctx, actor, p.ChannelID, p.Seq)
+		if err != nil {
+			return "", nil, err
+		}
+		return protocol.TypeReadMarked, protocol.ReadMarked{ChannelID: p.ChannelID, LastReadSeq: pos}, nil
+
+	case protocol.Typing:
+		// No reply on success (docs/protocol.md, Typing).
+		return "", nil, c.typing.Typing(ctx, actor, p.ChannelID, c.hub.subscribed(s, p.ChannelID))
 	}
 	return "", nil, domain.Errorf(domain.KindBadRequest, "%s is not supported", cmd.Type)
 }

@@ -49,6 +49,8 @@ type Config struct {
 	// Owners names the node that owns a user on the ring; nil means this
 	// node owns everyone (a single node).
 	Owners Owners
+	// Typing sends typing indicators; nil refuses typing as unavailable.
+	Typing TypingService
 }
 
 // withDefaults fills zero fields and checks the origin patterns, so a typo

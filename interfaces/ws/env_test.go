@@ -15,6 +15,7 @@ import (
 
 	"github.com/chatd/chat/application/chat"
 	"github.com/chatd/chat/application/presence"
+	"github.com/chatd/chat/application/typing"
 	"github.com/chatd/chat/domain"
 	"github.com/chatd/chat/interfaces/protocol"
 	"github.com/chatd/chat/interfaces/wsconn/wsconntest"
@@ -52,7 +53,11 @@ func newEnv(t *testing.T, store *memStore, cfg Config) *testEnv {
 	}
 	clock := &fakeClock{now: epoch}
 	presenceService := presence.NewService(newMemPresence(store), presence.NewTracker(cfg.PresenceTimeout), clock, nil, presence.Config{NodeID: cfg.NodeID})
-	gw, err := NewGateway(cfg, hub, chat.NewService(store, allowAll{}), presenceService, fakeAuth{store: store}, log)
+	chatService := chat.NewService(store, allowAll{})
+	if cfg.Typing == nil {
+		cfg.Typing = typing.NewService(clock, chatService, hub, log)
+	}
+	gw, err := NewGateway(cfg, hub, chatService, presenceService, fakeAuth{store: store}, log)
 	if err != nil {
 		t.Fatalf("NewGateway: %v", err)
 	}

@@ -89,6 +89,9 @@ func (f *frames) reply(ctx context.Context, s *session, cmd protocol.Command, re
 		f.replyError(ctx, s, cmd.RequestID, cmd.Type, err)
 		return
 	}
+	if replyType == "" {
+		return // a command answered by silence on success (typing)
+	}
 	f.send(ctx, s, replyType, cmd.RequestID, payload)
 }
 

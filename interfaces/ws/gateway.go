@@ -70,7 +70,7 @@ func NewGateway(cfg Config, hub *Hub, chat ChatService, presence PresenceService
 		chat:     chat,
 		auth:     auth,
 		log:      log,
-		frames:   &frames{commands: &commands{chat: chat, presence: presence, hub: hub}, hub: hub, log: log},
+		frames:   &frames{commands: &commands{chat: chat, presence: presence, typing: typingOrNone(cfg.Typing), hub: hub}, hub: hub, log: log},
 		origins:  origin.NewPolicy(cfg.AllowedOrigins, cfg.PublicURL),
 		sessions: make(map[*session]struct{}),
 		perUser:  make(map[string]int),
@@ -198,6 +198,7 @@ func (g *Gateway) ready(s *session) func([]domain.Channel) ([]byte, error) {
 			list = append(list, protocol.NewReadyChannel(ch))
 		}
 		return protocol.Encode(protocol.TypeReady, "", protocol.Ready{
+			ProtocolVersion:     protocol.Version,
 			UserID:              s.user.ID,
 			SessionID:           s.id,
 			NodeID:              g.cfg.NodeID,

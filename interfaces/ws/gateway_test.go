@@ -22,11 +22,11 @@ func TestReadyIsFirstFrame(t *testing.T) {
 	c := env.connect("u1")
 
 	want := protocol.Ready{
-		UserID: "u1", SessionID: c.ready.SessionID, NodeID: "node-a",
+		ProtocolVersion: "1.1", UserID: "u1", SessionID: c.ready.SessionID, NodeID: "node-a",
 		HeartbeatIntervalMs: 10000, PresenceTimeoutMs: 30000,
 		Channels: []protocol.ReadyChannel{
 			{ChannelID: group.ID, ChannelType: "group", LastSeq: 0},
-			{ChannelID: direct.ID, ChannelType: "direct", LastSeq: 42},
+			{ChannelID: direct.ID, ChannelType: "direct", LastSeq: 42, UnreadCount: 42},
 		},
 	}
 	if diff := cmp.Diff(want, c.ready); diff != "" {

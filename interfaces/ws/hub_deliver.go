@@ -21,6 +21,12 @@ func (h *Hub) Deliver(ctx context.Context, events []domain.Event) error {
 	h.mu.Lock()
 	h.delivering = true
 	for _, ev := range events {
+		if ev.Type == domain.EventTyping {
+			// Not worth a backlog slot of a joining session: a typing
+			// event must never be why one is closed.
+			h.route(ev, nil)
+			continue
+		}
 		for s := range h.joining {
 			if len(s.backlog) >= maxBacklog {
 				h.dropLocked(s, protocol.CloseSlowConsumer, slowConsumerReason)
@@ -57,6 +63,10 @@ func (h *Hub) route(ev domain.Event, only *session) {
 		h.routeMemberLeft(ev, only)
 	case domain.EventPresenceChanged:
 		h.routePresenceChanged(ev, only)
+	case domain.EventReadUpdated:
+		h.routeReadUpdated(ev, only)
+	case domain.EventTyping:
+		h.routeTyping(ev, only)
 	default:
 		h.log.Warn("ignoring event of unknown type", "type", ev.Type, "channel", ev.ChannelID)
 	}

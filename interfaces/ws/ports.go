@@ -21,6 +21,14 @@ type ChatService interface {
 	Join(ctx context.Context, actor domain.Actor, channelID string) (domain.Channel, error)
 	Leave(ctx context.Context, actor domain.Actor, channelID string) error
 	Users(ctx context.Context, actor domain.Actor, ids []string) ([]domain.User, error)
+	MarkRead(ctx context.Context, actor domain.Actor, channelID string, seq int64) (int64, error)
+}
+
+// TypingService is what sessions need from the typing use case
+// (*typing.Service). subscribed tells it the session is subscribed to the
+// channel, which proves membership without asking the store.
+type TypingService interface {
+	Typing(ctx context.Context, actor domain.Actor, channelID string, subscribed bool) error
 }
 
 // PresenceService is what sessions need from the presence use cases
@@ -37,4 +45,18 @@ type PresenceService interface {
 // reported as such.
 type Authenticator interface {
 	AuthenticateSession(ctx context.Context, token string) (domain.User, time.Time, error)
+}
+
+// typingOrNone stands in for a gateway configured without typing.
+func typingOrNone(t TypingService) TypingService {
+	if t == nil {
+		return noTyping{}
+	}
+	return t
+}
+
+type noTyping struct{}
+
+func (noTyping) Typing(context.Context, domain.Actor, string, bool) error {
+	return domain.Errorf(domain.KindUnavailable, "typing indicators are not enabled on this server")
 }

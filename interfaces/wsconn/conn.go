@@ -29,6 +29,9 @@ type Conn struct {
 	queue      [][]byte // frames waiting for the flusher, oldest first
 	inHand     int      // frames the flusher has taken and not yet written
 	queueBound int      // most frames queue and inHand may hold together
+	// soft and softInHand count the droppable frames (Offer) in queue and
+	// in inHand; they do not count against queueBound.
+	soft, softInHand int
 	// flushing is true while a flusher runs, and for good once one has
 	// closed the connection, so that there is never more than one.
 	flushing bool
@@ -118,19 +121,29 @@ func (c *Conn) Flush() { go c.flush() }
 
 func (c *Conn) pushLater(frame []byte, reply bool) (ok, start bool) {
 	c.mu.Lock()
-	if len(c.queue)+max(c.inHand-1, 0) >= c.queueBound {
+	if c.fullLocked() {
 		c.mu.Unlock()
 		return false, false
 	}
+	c.appendLocked(frame)
+	start = !(reply && c.holdReplies) && c.startFlushLocked()
+	c.mu.Unlock()
+	return true, start
+}
+
+// fullLocked reports whether QueueBound frames wait beyond the one being
+// written, not counting droppable ones.
+func (c *Conn) fullLocked() bool {
+	return len(c.queue)-c.soft+max(c.inHand-c.softInHand-1, 0) >= c.queueBound
+}
+
+func (c *Conn) appendLocked(frame []byte) {
 	if len(c.queue) == cap(c.queue) {
 		grown := make([][]byte, len(c.queue), min(max(2*cap(c.queue), minQueueCap), c.queueBound))
 		copy(grown, c.queue)
 		c.queue = grown
 	}
 	c.queue = append(c.queue, frame)
-	start = !(reply && c.holdReplies) && c.startFlushLocked()
-	c.mu.Unlock()
-	return true, start
 }
 
 // startFlushLocked reports whether the caller must start a flusher: the
@@ -153,6 +166,7 @@ func (c *Conn) take(spare [][]byte) [][]byte {
 	frames := c.queue
 	c.queue = spare[:0]
 	c.inHand = len(frames)
+	c.softInHand, c.soft = c.soft, 0
 	return frames
 }
 
@@ -160,7 +174,7 @@ func (c *Conn) take(spare [][]byte) [][]byte {
 func (c *Conn) done() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.inHand = 0
+	c.inHand, c.softInHand = 0, 0
 }
 
 // Drain takes every queued frame out of the queue, oldest first, as a
