@@ -52,7 +52,7 @@ else
 fi
 
 echo "== go test (race detector on)"
-$GO test -race -count=1 -timeout 10m ./...
+$GO test -race -count=1 -timeout 15m ./...
 
 echo "== clients: the TypeScript SDK and the web client against real chatd"
 scripts/clients.sh

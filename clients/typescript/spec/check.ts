@@ -44,4 +44,10 @@ export type Checks = [
   Assert<Same<S["Presence"], P.Presence>>,
   Assert<Same<S["UserPresence"], P.UserPresence>>,
   Assert<Same<S["Error"], P.ErrorPayload>>,
+  Assert<Same<S["MarkRead"], P.MarkRead>>,
+  Assert<Same<S["Typing"], P.Typing>>,
+  Assert<Same<S["ReadPosition"], P.ReadState>>,
+  Assert<Same<S["ReadMarked"], P.ReadMarked>>,
+  Assert<Same<S["ReadUpdated"], P.ReadUpdated>>,
+  Assert<Same<S["TypingEvent"], P.TypingEvent>>,
 ];

@@ -67,8 +67,8 @@ export interface ReadyChannel {
   channelId: string;
   channelType: ChannelType;
   lastSeq: number;
-  lastReadSeq?: number; // v1.1
-  unreadCount?: number; // v1.1
+  lastReadSeq: number; // v1.1
+  unreadCount: number; // v1.1
 }
 export interface Ready {
   userId: string;
@@ -77,7 +77,7 @@ export interface Ready {
   heartbeatIntervalMs: number;
   presenceTimeoutMs: number;
   channels: ReadyChannel[];
-  protocolVersion?: string; // v1.1
+  protocolVersion: "1.1";
 }
 export interface ChannelCreated {
   channelId: string;
@@ -113,9 +113,9 @@ export interface Channel {
   memberIds: string[];
   lastSeq: number;
   createdAt: string;
-  lastReadSeq?: number; // v1.1
-  unreadCount?: number; // v1.1
-  readState?: ReadState[]; // v1.1
+  lastReadSeq: number; // v1.1
+  unreadCount: number; // v1.1
+  readState: ReadState[]; // v1.1
 }
 export interface User {
   userId: string;
