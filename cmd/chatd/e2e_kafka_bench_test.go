@@ -206,10 +206,14 @@ type stageSink struct {
 	entered, acked map[msgKey]time.Time
 }
 
-func (s *stageSink) Deliver(ctx context.Context, events []domain.Event) error {
+func (s *stageSink) DeliverRecords(ctx context.Context, records []eventcodec.Record) error {
 	entered := time.Now()
-	err := s.next.Deliver(ctx, events)
+	err := s.next.DeliverRecords(ctx, records)
 	acked := time.Now()
+	if err != nil {
+		return err
+	}
+	events, err := eventcodec.DecodeRecords(records)
 	if err != nil {
 		return err
 	}
@@ -272,6 +276,14 @@ func (h *timingHub) Deliver(_ context.Context, events []domain.Event) error {
 	default:
 	}
 	return nil
+}
+
+func (h *timingHub) DeliverRecords(ctx context.Context, records []eventcodec.Record) error {
+	events, err := eventcodec.DecodeRecords(records)
+	if err != nil {
+		return err
+	}
+	return h.Deliver(ctx, events)
 }
 
 func (h *timingHub) await(channelID string, seq int64, timeout time.Duration) (time.Time, bool) {

@@ -80,23 +80,29 @@ func (p *Publisher) discard() {
 // reorder the partition, so the producer's timeouts bound that wait.
 // Between attempts, when nothing is in flight, ctx ends it.
 func (p *Publisher) Deliver(ctx context.Context, events []domain.Event) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("publish %d events: %w", len(events), err)
+	records, err := eventcodec.NewRecords(events)
+	if err != nil {
+		return err
 	}
-	msgs := make([]*sarama.ProducerMessage, 0, len(events))
-	for _, e := range events {
-		topic, key, err := p.topics.route(e)
-		if err != nil {
-			return err
-		}
-		value, err := eventcodec.EncodeEvent(e)
+	return p.DeliverRecords(ctx, records)
+}
+
+// DeliverRecords is Deliver for events already encoded, as the outbox
+// holds them: their bytes go to the broker unchanged.
+func (p *Publisher) DeliverRecords(ctx context.Context, records []eventcodec.Record) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("publish %d events: %w", len(records), err)
+	}
+	msgs := make([]*sarama.ProducerMessage, 0, len(records))
+	for _, r := range records {
+		topic, key, err := p.topics.route(r)
 		if err != nil {
 			return err
 		}
 		msgs = append(msgs, &sarama.ProducerMessage{
 			Topic: topic,
 			Key:   sarama.StringEncoder(key),
-			Value: sarama.ByteEncoder(value),
+			Value: sarama.ByteEncoder(r.Data),
 		})
 	}
 	if len(msgs) == 0 {

@@ -8,6 +8,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/chatd/chat/domain"
+	"github.com/chatd/chat/infrastructure/eventcodec"
 )
 
 // Topic base names; a deployment's prefix goes before them. The version
@@ -37,21 +38,17 @@ func (t Topics) All() []string { return []string{t.Events, t.Presence} }
 // route picks an event's topic and key. The key decides the partition, so
 // everything that must stay in order shares a key: a channel's events
 // (seq order), a user's presence changes.
-func (t Topics) route(e domain.Event) (topic, key string, err error) {
-	if e.Type == domain.EventPresenceChanged {
-		user := e.UserID
-		if e.Presence != nil && e.Presence.UserID != "" {
-			user = e.Presence.UserID
+func (t Topics) route(r eventcodec.Record) (topic, key string, err error) {
+	if r.Type == domain.EventPresenceChanged {
+		if r.UserID == "" {
+			return "", "", fmt.Errorf("route %s event: no user id", r.Type)
 		}
-		if user == "" {
-			return "", "", fmt.Errorf("route %s event: no user id", e.Type)
-		}
-		return t.Presence, user, nil
+		return t.Presence, r.UserID, nil
 	}
-	if e.ChannelID == "" {
-		return "", "", fmt.Errorf("route %s event: no channel id", e.Type)
+	if r.ChannelID == "" {
+		return "", "", fmt.Errorf("route %s event: no channel id", r.Type)
 	}
-	return t.Events, e.ChannelID, nil
+	return t.Events, r.ChannelID, nil
 }
 
 // ensureTopics creates the topics that are missing. An existing topic is

@@ -15,13 +15,15 @@ import (
 	"github.com/chatd/chat/domain"
 )
 
-// EventSink receives committed events from the relay, in outbox order. It is
+// EventSink receives committed events from the relay, in outbox order, as
+// the outbox stores them: encoded, with their routing read from the
+// outbox's columns, so nothing is decoded only to be encoded again. It is
 // the relay's port; the Kafka publisher implements it.
 type EventSink interface {
-	// Deliver takes a batch of events. Returning nil means they are safely
-	// handed on and may be forgotten; an error makes the relay offer the
-	// same events again later (delivery is at least once).
-	Deliver(ctx context.Context, events []domain.Event) error
+	// DeliverRecords takes a batch of events. Returning nil means they are
+	// safely handed on and may be forgotten; an error makes the relay
+	// offer the same events again later (delivery is at least once).
+	DeliverRecords(ctx context.Context, records []eventcodec.Record) error
 }
 
 // relayBackoff spaces the retries of a failing relay.
@@ -135,8 +137,8 @@ func (r *OutboxRelay) Run(ctx context.Context) error {
 }
 
 type outboxRow struct {
-	ID    int64
-	Event []byte
+	ID     int64
+	record eventcodec.Record
 }
 
 // relay takes the relay lock, if free, and delivers batches until the
@@ -192,9 +194,9 @@ func (r *OutboxRelay) relayHeld(ctx context.Context, conn *sql.Conn) (more bool,
 			rows, err = r.read(ctx, conn, nil)
 			continue
 		}
-		ids, events := r.decode(ctx, rows)
+		ids, records := r.routable(ctx, rows)
 		delivered := make(chan error, 1)
-		go func() { delivered <- r.deliver(ctx, events) }()
+		go func() { delivered <- r.deliver(ctx, records) }()
 		var next []outboxRow
 		more = time.Now().After(deadline)
 		if !more {
@@ -238,12 +240,12 @@ func (r *OutboxRelay) linger(ctx context.Context, deadline time.Time) bool {
 	}
 }
 
-func (r *OutboxRelay) deliver(ctx context.Context, events []domain.Event) error {
-	if len(events) == 0 {
+func (r *OutboxRelay) deliver(ctx context.Context, records []eventcodec.Record) error {
+	if len(records) == 0 {
 		return nil
 	}
-	if err := r.sink.Deliver(ctx, events); err != nil {
-		return fmt.Errorf("deliver %d events: %w", len(events), err)
+	if err := r.sink.DeliverRecords(ctx, records); err != nil {
+		return fmt.Errorf("deliver %d events: %w", len(records), err)
 	}
 	return nil
 }
@@ -256,7 +258,8 @@ func (r *OutboxRelay) deliver(ctx context.Context, events []domain.Event) error 
 // filtered here rather than in SQL, where a filter on a parameter list
 // made the planner give up the primary key's order.
 func (r *OutboxRelay) read(ctx context.Context, conn *sql.Conn, inFlight []int64) ([]outboxRow, error) {
-	result, err := conn.QueryContext(ctx, "SELECT id, event FROM outbox ORDER BY id LIMIT $1", r.batchSize+len(inFlight))
+	result, err := conn.QueryContext(ctx, `SELECT id, event, coalesce(event->>'type', ''),
+		coalesce(channel_id::text, ''), coalesce(actor_id, '') FROM outbox ORDER BY id LIMIT $1`, r.batchSize+len(inFlight))
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
@@ -264,7 +267,7 @@ func (r *OutboxRelay) read(ctx context.Context, conn *sql.Conn, inFlight []int64
 	var rows []outboxRow
 	for result.Next() && len(rows) < r.batchSize {
 		var row outboxRow
-		if err := result.Scan(&row.ID, &row.Event); err != nil {
+		if err := result.Scan(&row.ID, &row.record.Data, &row.record.Type, &row.record.ChannelID, &row.record.UserID); err != nil {
 			return nil, fmt.Errorf("read outbox: %w", err)
 		}
 		if !slices.Contains(inFlight, row.ID) {
@@ -277,23 +280,26 @@ func (r *OutboxRelay) read(ctx context.Context, conn *sql.Conn, inFlight []int64
 	return rows, nil
 }
 
-// decode returns the ids of rows, to delete once delivered, and their
-// events. No retry can fix a row that does not decode; holding it would
-// stop every later event, so it is logged whole and dropped.
-func (r *OutboxRelay) decode(ctx context.Context, rows []outboxRow) ([]int64, []domain.Event) {
+// routable returns the ids of rows, to delete once delivered, and the
+// records of those that can be routed: a type, and a channel (or, for a
+// presence change, which has none, the user). No retry can fix a row
+// without them; holding it would stop every later event, so it is logged
+// whole and dropped. The JSON itself is not parsed: the consumers decode
+// it (and report a row that does not decode).
+func (r *OutboxRelay) routable(ctx context.Context, rows []outboxRow) ([]int64, []eventcodec.Record) {
 	ids := make([]int64, 0, len(rows))
-	events := make([]domain.Event, 0, len(rows))
+	records := make([]eventcodec.Record, 0, len(rows))
 	for _, row := range rows {
 		ids = append(ids, row.ID)
-		e, err := eventcodec.DecodeEvent(row.Event)
-		if err != nil {
-			r.logger.ErrorContext(ctx, "dropping undecodable outbox row",
-				slog.Int64("id", row.ID), slog.String("event", string(row.Event)), slog.Any("error", err))
+		rec := row.record
+		if rec.Type == "" || (rec.ChannelID == "" && (rec.Type != domain.EventPresenceChanged || rec.UserID == "")) {
+			r.logger.ErrorContext(ctx, "dropping an outbox row that names no type, channel or user",
+				slog.Int64("id", row.ID), slog.String("event", string(rec.Data)))
 			continue
 		}
-		events = append(events, e)
+		records = append(records, rec)
 	}
-	return ids, events
+	return ids, records
 }
 
 // unlock restores the session's commit setting and releases the relay

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chatd/chat/domain"
+	"github.com/chatd/chat/infrastructure/eventcodec"
 )
 
 // waitTimeout bounds how long a test waits for the relay to deliver.
@@ -35,6 +36,14 @@ func (s *recordingSink) Deliver(_ context.Context, events []domain.Event) error 
 	default:
 	}
 	return nil
+}
+
+func (s *recordingSink) DeliverRecords(ctx context.Context, records []eventcodec.Record) error {
+	events, err := eventcodec.DecodeRecords(records)
+	if err != nil {
+		return err
+	}
+	return s.Deliver(ctx, events)
 }
 
 // waitFor blocks until cond holds for the events delivered so far.
@@ -163,6 +172,14 @@ func (s *scriptedSink) Deliver(ctx context.Context, events []domain.Event) error
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+func (s *scriptedSink) DeliverRecords(ctx context.Context, records []eventcodec.Record) error {
+	events, err := eventcodec.DecodeRecords(records)
+	if err != nil {
+		return err
+	}
+	return s.Deliver(ctx, events)
 }
 
 func (s *scriptedSink) next(t *testing.T) []domain.Event {
