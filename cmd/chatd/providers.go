@@ -65,6 +65,7 @@ var interfacesSet = wire.NewSet(
 	ws.NewHub,
 	provideSweeper,
 	provideGateway,
+	provideGatewayMetrics,
 	provideRouter,
 )
 
@@ -101,9 +102,13 @@ func dbConfig(cfg config.Config) postgres.Config {
 	}
 }
 
-func provideDB(ctx context.Context, cfg config.Config, logger *slog.Logger) (*postgres.DB, func(), error) {
+func provideDB(ctx context.Context, cfg config.Config, registry *prometheus.Registry, logger *slog.Logger) (*postgres.DB, func(), error) {
 	db, err := postgres.Open(ctx, dbConfig(cfg), logger)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := registerDBMetrics(db, registry); err != nil {
+		db.Close()
 		return nil, nil, err
 	}
 	return db, func() {
@@ -140,7 +145,7 @@ func provideSweeper(cfg config.Config, hub *ws.Hub, logger *slog.Logger) *ws.Swe
 	return ws.NewSweeper(hub, cfg.HeartbeatInterval, logger)
 }
 
-func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, presenceService ws.PresenceService, authn ws.Authenticator, owners ws.Owners, logger *slog.Logger) (*ws.Gateway, error) {
+func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, presenceService ws.PresenceService, authn ws.Authenticator, owners ws.Owners, metrics ws.Metrics, logger *slog.Logger) (*ws.Gateway, error) {
 	return ws.NewGateway(ws.Config{
 		NodeID:                cfg.NodeID,
 		AllowedOrigins:        cfg.AllowedOrigins,
@@ -149,6 +154,7 @@ func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, 
 		PresenceTimeout:       cfg.PresenceTimeout,
 		Owners:                owners,
 		MaxConnectionsPerUser: cfg.MaxConnectionsPerUser,
+		Metrics:               metrics,
 	}, hub, chatService, presenceService, authn, logger)
 }
 

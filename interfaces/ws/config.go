@@ -49,6 +49,8 @@ type Config struct {
 	// Owners names the node that owns a user on the ring; nil means this
 	// node owns everyone (a single node).
 	Owners Owners
+	// Metrics receives the gateway's counts; nil counts nothing.
+	Metrics Metrics
 }
 
 // withDefaults fills zero fields and checks the origin patterns, so a typo
@@ -68,6 +70,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxConnectionsPerUser <= 0 {
 		c.MaxConnectionsPerUser = DefaultMaxConnectionsPerUser
+	}
+	if c.Metrics == nil {
+		c.Metrics = noMetrics{}
 	}
 	for _, pattern := range c.AllowedOrigins {
 		if _, err := path.Match(strings.TrimSpace(pattern), ""); err != nil {

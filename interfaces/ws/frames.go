@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -18,12 +19,16 @@ type frames struct {
 	commands *commands
 	hub      *Hub
 	log      *slog.Logger
+	metrics  Metrics
 }
 
 // handle is the wsconn.Handler of a session (bound to it in Gateway.serve).
 func (f *frames) handle(ctx context.Context, s *session, typ websocket.MessageType, data []byte) {
+	start := time.Now()
 	if typ != websocket.MessageText {
-		f.replyError(ctx, s, "", "", domain.Errorf(domain.KindBadRequest, "frames must be JSON text messages"))
+		err := domain.Errorf(domain.KindBadRequest, "frames must be JSON text messages")
+		f.replyError(ctx, s, "", "", err)
+		f.metrics.Command(invalidCommand, protocol.ErrorCode(err), time.Since(start))
 		return
 	}
 	cmd, err := protocol.Decode(data)
@@ -34,15 +39,26 @@ func (f *frames) handle(ctx context.Context, s *session, typ websocket.MessageTy
 		} else {
 			f.replyError(ctx, s, "", "", err)
 		}
+		// The type of a frame that did not decode is whatever the client
+		// wrote; it must not become a label.
+		f.metrics.Command(invalidCommand, protocol.ErrorCode(err), time.Since(start))
 		return
 	}
 	replyType, payload, err := f.commands.run(ctx, s, cmd)
 	if err != nil {
 		f.replyError(ctx, s, cmd.RequestID, cmd.Type, err)
+		f.metrics.Command(cmd.Type, protocol.ErrorCode(err), time.Since(start))
 		return
 	}
 	f.send(ctx, s, replyType, cmd.RequestID, payload)
+	f.metrics.Command(cmd.Type, commandOK, time.Since(start))
 }
+
+// The command labels that are not a command type or an error code.
+const (
+	invalidCommand = "invalid"
+	commandOK      = "ok"
+)
 
 // replyError answers a failed command with an error frame whose code comes
 // from the one kind-to-code table. Internal errors are logged here, once,

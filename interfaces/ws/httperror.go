@@ -18,8 +18,9 @@ type httpError struct {
 }
 
 // writeHTTPError refuses a request before the upgrade, with the status of
-// err's code. Server-side failures are logged here, once.
-func writeHTTPError(ctx context.Context, w http.ResponseWriter, log *slog.Logger, err error) {
+// err's code, and returns that status. Server-side failures are logged
+// here, once.
+func writeHTTPError(ctx context.Context, w http.ResponseWriter, log *slog.Logger, err error) int {
 	code := protocol.ErrorCode(err)
 	status := protocol.HTTPStatus(code)
 	message := domain.MessageOf(err)
@@ -30,6 +31,7 @@ func writeHTTPError(ctx context.Context, w http.ResponseWriter, log *slog.Logger
 		log.WarnContext(ctx, "websocket handshake refused", "code", code, "err", err)
 	}
 	respondError(w, status, httpError{Code: code, Message: message})
+	return status
 }
 
 // respondError writes the error body without logging, for refusals that
