@@ -14,12 +14,14 @@ func provideGatewayMetrics(registry *prometheus.Registry) (ws.Metrics, error) {
 	return telemetry.NewGatewayMetrics(registry)
 }
 
-// registerDBMetrics exports the pools' wait statistics (provideDB).
+// registerDBMetrics exports the pools' wait statistics and whether the
+// primary is reachable (provideDB).
 func registerDBMetrics(db *postgres.DB, registry *prometheus.Registry) error {
 	cols, err := db.PoolCollectors()
 	if err != nil {
 		return err
 	}
+	cols = append(cols, db.PrimaryGauge())
 	for _, c := range cols {
 		if err := registry.Register(c); err != nil {
 			return err
