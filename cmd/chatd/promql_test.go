@@ -163,7 +163,7 @@ func TestMetricNames(t *testing.T) {
 	for expr, want := range map[string]string{
 		`histogram_quantile(0.99, sum by (le) (rate(chatd_delivery_latency_seconds_bucket[5m]))) > 0.5`: "chatd_delivery_latency_seconds_bucket",
 		`sum by (result) (rate(chatd_ws_commands_total{result!="ok",type=~"a|b"}[$__rate_interval]))`:   "chatd_ws_commands_total",
-		`a_total > 60000 or b > 0.92 * process_max_fds`:                                                  "a_total b process_max_fds",
+		`a_total > 60000 or b > 0.92 * process_max_fds`:                                                 "a_total b process_max_fds",
 		`deriv(max(chatd_outbox_backlog)[5m:30s]) > 0 and max without (instance) (x) > 1e3`:             "chatd_outbox_backlog x",
 		`rate(x{le="+Inf"} [1m] offset 5m) / on (instance) group_left (node) y`:                         "x y",
 	} {
