@@ -85,17 +85,17 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Before the token: a cross-site page is refused without a database
 	// lookup. A request without Origin is not from a browser page.
 	if !g.origins.Allowed(r.Header.Get("Origin"), r.Host) {
-		g.refuse(ctx, w, errOriginRefused)
+		g.refuse(r, w, errOriginRefused)
 		return
 	}
 	token, err := bearerToken(r)
 	if err != nil {
-		g.refuse(ctx, w, err)
+		g.refuse(r, w, err)
 		return
 	}
 	user, expiresAt, err := g.auth.AuthenticateSession(ctx, token)
 	if err != nil {
-		g.refuse(ctx, w, err)
+		g.refuse(r, w, err)
 		return
 	}
 	if g.cfg.Owners != nil {
@@ -140,7 +140,7 @@ func (g *Gateway) upgrade(w http.ResponseWriter, r *http.Request, s *session) ([
 	ctx := r.Context()
 	channels, err := g.chat.Channels(ctx, s.actor())
 	if err != nil {
-		g.refuse(ctx, w, fmt.Errorf("connect %s: %w", s.user.ID, err))
+		g.refuse(r, w, fmt.Errorf("connect %s: %w", s.user.ID, err))
 		return nil, false
 	}
 	err = s.conn.Upgrade(w, r, wsconn.Options{
@@ -174,8 +174,8 @@ func (g *Gateway) serve(s *session) {
 
 // refuse answers a connect that gets no session with err's HTTP error and
 // counts the refusal by status.
-func (g *Gateway) refuse(ctx context.Context, w http.ResponseWriter, err error) {
-	status := writeHTTPError(ctx, w, g.log, err)
+func (g *Gateway) refuse(r *http.Request, w http.ResponseWriter, err error) {
+	status := writeHTTPError(r, w, g.log, err)
 	g.cfg.Metrics.Refused(strconv.Itoa(status))
 }
 
