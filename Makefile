@@ -21,7 +21,7 @@ cluster:
 
 ## build: compile chatd into bin/
 build:
-	$(GO) build -o bin/chatd ./cmd/chatd
+	$(GO) build -buildvcs=auto -o bin/chatd ./cmd/chatd
 
 ## bench: short load test of every chatbench scenario against a throwaway
 ## chatd (BENCH_MODE=real|all adds real PostgreSQL and Kafka); prints the table

@@ -58,3 +58,17 @@ func TestDashboardAndAlertsUseExportedMetrics(t *testing.T) {
 	}
 	t.Fatalf("the dashboard or the alert rules use metrics chatd does not export: %s", strings.Join(missing, ", "))
 }
+
+// TestHealthzNamesTheBuild checks that /healthz answers with the same
+// version line as chatd -version.
+func TestHealthzNamesTheBuild(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	var health struct{ Status, Version string }
+	if code := s.do("GET", "/healthz", "", nil, &health); code != http.StatusOK || health.Status != "ok" {
+		t.Fatalf("healthz: HTTP %d %+v", code, health)
+	}
+	if health.Version == "" || health.Version != version() {
+		t.Fatalf("healthz version = %q, want %q", health.Version, version())
+	}
+}

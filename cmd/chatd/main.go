@@ -23,6 +23,10 @@ func main() {
 }
 
 func run() int {
+	if len(os.Args) > 1 && (os.Args[1] == "-version" || os.Args[1] == "--version") {
+		fmt.Println("chatd", version())
+		return 0
+	}
 	format, err := config.LogFormat(os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "chatd: invalid configuration:", err)

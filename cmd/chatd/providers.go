@@ -172,6 +172,7 @@ func provideRouter(cfg config.Config, identityService *identity.Service, adminSe
 		Checks:     map[string]httpapi.Pinger{"database": db, "broker": broker, "cluster": membership},
 		AdminToken: cfg.AdminToken,
 		NodeID:     cfg.NodeID,
+		Version:    version(),
 		Origins:    origin.NewPolicy(cfg.AllowedOrigins, cfg.Cluster.PublicWSURL),
 		Metrics:    promhttp.HandlerFor(registry, promhttp.HandlerOpts{Registry: registry}),
 		Logger:     logger,

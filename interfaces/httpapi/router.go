@@ -20,6 +20,7 @@ type Deps struct {
 	Checks     map[string]Pinger
 	AdminToken string
 	NodeID     string
+	Version    string // the build, shown by /healthz
 	Origins    *origin.Policy
 	Metrics    http.Handler // Prometheus text format, served at /metrics
 	// Internal is where other nodes of a cluster deliver events
@@ -38,7 +39,7 @@ func NewRouter(d Deps) http.Handler {
 	r.Use(refuseNUL(d.Logger))
 	r.Use(cors(d.Origins))
 
-	health := healthHandlers{checks: d.Checks, logger: d.Logger}
+	health := healthHandlers{checks: d.Checks, version: d.Version, logger: d.Logger}
 	r.Get("/healthz", health.healthz)
 	r.Get("/readyz", health.readyz)
 	if d.Metrics != nil {
