@@ -14,8 +14,10 @@ run:
 test:
 	@scripts/test.sh
 
-## cluster: etcd, one PostgreSQL and three chatd nodes on local ports
-## (8081-8083) sharing the development broker, to watch the ring work
+## cluster: etcd, one PostgreSQL, the development broker and three chatd
+## nodes on local ports (8081-8083), to watch the ring work; then
+## scripts/cluster.sh watch | kill N | stop N | start N | owners
+## (docs/consistent-hashing.md)
 cluster:
 	@scripts/cluster.sh
 

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -114,4 +115,21 @@ func probeBroker(addr string) error {
 		return err
 	}
 	return client.Close()
+}
+
+// ServeEmbedded runs the development broker on addr until ctx ends, for a
+// process of its own (cmd/devbroker): `make cluster` runs it apart from
+// the chatd nodes, so that a node that dies does not take the broker of
+// the others with it.
+func ServeEmbedded(ctx context.Context, addr string, partitions int, logger *slog.Logger) error {
+	_, broker, err := startEmbedded(addr, partitions, logger)
+	if err != nil {
+		return err
+	}
+	if broker == nil {
+		return fmt.Errorf("a Kafka broker already serves %s", addr)
+	}
+	<-ctx.Done()
+	broker.Close()
+	return nil
 }
