@@ -81,7 +81,9 @@ while true; do
 			last_ring[$n]=$shares
 		fi
 	done
-	events=("${events[@]: -12}")
+	if ((${#events[@]} > 12)); then
+		events=("${events[@]: -12}")
+	fi
 	clear
 	echo "make cluster, $(date +%T); Ctrl-C leaves the view (the cluster keeps running)"
 	echo

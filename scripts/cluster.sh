@@ -103,6 +103,9 @@ up() {
 	[[ -f $DIR/env ]] && alive broker && die "a cluster runs already; 'scripts/cluster.sh watch' shows it"
 	mkdir -p "$DIR"
 	trap stop_all EXIT
+	# Ctrl-C or SIGTERM end the script through its EXIT trap.
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 	$GO build -buildvcs=auto -o bin/chatd ./cmd/chatd
 	$GO build -o bin/devbroker ./cmd/devbroker
 	local pg etcd kport
