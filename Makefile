@@ -17,8 +17,10 @@ run:
 test:
 	@scripts/test.sh
 
-## cluster: etcd, one PostgreSQL and three chatd nodes on local ports
-## (8081-8083) sharing the development broker, to watch the ring work
+## cluster: etcd, one PostgreSQL, the development broker and three chatd
+## nodes on local ports (8081-8083), to watch the ring work; then
+## scripts/cluster.sh watch | kill N | stop N | start N | owners
+## (docs/consistent-hashing.md)
 cluster:
 	@scripts/cluster.sh
 
@@ -29,7 +31,7 @@ ha:
 
 ## build: compile chatd into bin/
 build:
-	$(GO) build -o bin/chatd ./cmd/chatd
+	$(GO) build -buildvcs=auto -o bin/chatd ./cmd/chatd
 
 ## bench: short load test of every chatbench scenario against a throwaway
 ## chatd (BENCH_MODE=real|all adds real PostgreSQL and Kafka); prints the table

@@ -28,6 +28,7 @@ trap cleanup EXIT
 echo "== checks: gofmt, go vet, generated code"
 make --no-print-directory lint
 make --no-print-directory check-generated
+scripts/check-monitoring.sh # alert rules (promtool) and the dashboard
 scripts/check-specs.sh # OpenAPI and AsyncAPI documents, checked by pinned npm tools
 
 echo "== starting a throwaway PostgreSQL in $PGDIR"

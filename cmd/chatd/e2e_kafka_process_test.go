@@ -27,7 +27,9 @@ func buildChatd(t testing.TB) string {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	bin := filepath.Join(t.TempDir(), "chatd")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	// -buildvcs=auto stamps the commit (chatd -version) even where
+	// GOFLAGS turns stamping off.
+	out, err := exec.Command("go", "build", "-buildvcs=auto", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build chatd: %v\n%s", err, out)
 	}

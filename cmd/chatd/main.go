@@ -23,7 +23,16 @@ func main() {
 }
 
 func run() int {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if len(os.Args) > 1 && (os.Args[1] == "-version" || os.Args[1] == "--version") {
+		fmt.Println("chatd", version())
+		return 0
+	}
+	format, err := config.LogFormat(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chatd: invalid configuration:", err)
+		return 2
+	}
+	logger := newLogger(os.Stderr, format)
 	if len(os.Args) > 1 && os.Args[1] == "migrate" {
 		return runMigrate(logger)
 	}
@@ -40,7 +49,7 @@ func run() int {
 		logger.Info("embedded mode: starting local PostgreSQL", "dir", dir)
 		cluster, url, err := pgembed.Start(ctx, dir)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "chatd:", err)
+			logger.Error("start local PostgreSQL", "dir", dir, "err", err)
 			return 1
 		}
 		defer func() {
@@ -61,7 +70,7 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "chatd: %s was unset; generated and saved in %s: %s\n", name, filepath.Join(cfg.DataDir, secretsFile), value)
 	}
 	if err := saveGeneratedSecrets(cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "chatd:", err)
+		logger.Error("save generated secrets", "err", err)
 		return 1
 	}
 	logFileLimit(logger)
@@ -69,7 +78,7 @@ func run() int {
 
 	app, cleanup, err := initApp(ctx, cfg, logger)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "chatd: start:", err)
+		logger.Error("chatd did not start", "node", cfg.NodeID, "err", err)
 		return 1
 	}
 	defer cleanup()

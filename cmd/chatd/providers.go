@@ -68,6 +68,7 @@ var interfacesSet = wire.NewSet(
 	ws.NewHub,
 	provideSweeper,
 	provideGateway,
+	provideGatewayMetrics,
 	provideRouter,
 )
 
@@ -104,9 +105,13 @@ func dbConfig(cfg config.Config) postgres.Config {
 	}
 }
 
-func provideDB(ctx context.Context, cfg config.Config, logger *slog.Logger) (*postgres.DB, func(), error) {
+func provideDB(ctx context.Context, cfg config.Config, registry *prometheus.Registry, logger *slog.Logger) (*postgres.DB, func(), error) {
 	db, err := postgres.Open(ctx, dbConfig(cfg), logger)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := registerDBMetrics(db, registry); err != nil {
+		db.Close()
 		return nil, nil, err
 	}
 	return db, func() {
@@ -150,7 +155,7 @@ func provideTyping(clock wallclock.Clock, chatService *chat.Service, target cons
 	return typing.NewService(clock, chatService, target, logger)
 }
 
-func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, presenceService ws.PresenceService, typingService *typing.Service, authn ws.Authenticator, owners ws.Owners, logger *slog.Logger) (*ws.Gateway, error) {
+func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, presenceService ws.PresenceService, typingService *typing.Service, authn ws.Authenticator, owners ws.Owners, metrics ws.Metrics, logger *slog.Logger) (*ws.Gateway, error) {
 	return ws.NewGateway(ws.Config{
 		NodeID:                cfg.NodeID,
 		AllowedOrigins:        cfg.AllowedOrigins,
@@ -160,6 +165,7 @@ func provideGateway(cfg config.Config, hub *ws.Hub, chatService ws.ChatService, 
 		Owners:                owners,
 		MaxConnectionsPerUser: cfg.MaxConnectionsPerUser,
 		Typing:                typingService,
+		Metrics:               metrics,
 	}, hub, chatService, presenceService, authn, logger)
 }
 
@@ -177,6 +183,7 @@ func provideRouter(cfg config.Config, identityService *identity.Service, adminSe
 		Checks:     map[string]httpapi.Pinger{"database": db, "broker": broker, "cluster": membership},
 		AdminToken: cfg.AdminToken,
 		NodeID:     cfg.NodeID,
+		Version:    version(),
 		Origins:    origin.NewPolicy(cfg.AllowedOrigins, cfg.Cluster.PublicWSURL),
 		Metrics:    promhttp.HandlerFor(registry, promhttp.HandlerOpts{Registry: registry}),
 		WebDir:     cfg.WebDir,

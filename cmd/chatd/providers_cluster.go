@@ -45,7 +45,7 @@ var clusterSet = wire.NewSet(
 // itself joins it when App.Run has opened the listener (Announce). The
 // cleanup leaves the ring at once (lease revoked) rather than after the
 // lease TTL.
-func provideMembership(ctx context.Context, cfg config.Config, logger *slog.Logger) (*cluster.Membership, func(), error) {
+func provideMembership(ctx context.Context, cfg config.Config, registry *prometheus.Registry, logger *slog.Logger) (*cluster.Membership, func(), error) {
 	m, err := cluster.Start(ctx, cluster.Config{
 		Self: cluster.Member{
 			NodeID:      cfg.NodeID,
@@ -60,6 +60,10 @@ func provideMembership(ctx context.Context, cfg config.Config, logger *slog.Logg
 		Grace:         cfg.Cluster.MigrationGrace,
 	}, logger)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := registerRingMetrics(m, registry); err != nil {
+		m.Close()
 		return nil, nil, err
 	}
 	return m, m.Close, nil

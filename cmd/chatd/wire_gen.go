@@ -25,7 +25,8 @@ import (
 // initApp builds a chatd from its configuration; wire generates the body
 // into wire_gen.go (run `make generate` after changing a provider set).
 func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, func(), error) {
-	db, cleanup, err := provideDB(ctx, cfg, logger)
+	registry := telemetry.NewRegistry()
+	db, cleanup, err := provideDB(ctx, cfg, registry, logger)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -35,7 +36,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	clock := wallclock.Clock{}
 	service := identity.NewService(userStore, jwt, uuiDs, clock)
 	adminStore := postgres.NewAdminStore(db)
-	membership, cleanup2, err := provideMembership(ctx, cfg, logger)
+	membership, cleanup2, err := provideMembership(ctx, cfg, registry, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -43,7 +44,6 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	cluster := provideCluster(membership)
 	adminService := admin.NewService(adminStore, cluster)
 	hub := ws.NewHub(logger)
-	registry := telemetry.NewRegistry()
 	chatStore, err := provideChatStore(db, registry)
 	if err != nil {
 		cleanup2()
@@ -71,7 +71,14 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	router := provideFanoutRouter(cfg, hub, members, membership, client, logger)
 	consumerHub := provideEventTarget(cfg, hub, router)
 	typingService := provideTyping(clock, chatService, consumerHub, logger)
-	gateway, err := provideGateway(cfg, hub, chatService, presenceService, typingService, service, membership, logger)
+	metrics, err := provideGatewayMetrics(registry)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	gateway, err := provideGateway(cfg, hub, chatService, presenceService, typingService, service, membership, metrics, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()

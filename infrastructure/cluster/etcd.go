@@ -182,6 +182,7 @@ func (m *Membership) swap(members map[string]Member) error {
 	if old := m.view.Swap(view); old != nil {
 		m.previous.replaced(old, time.Now())
 		close(old.changed)
+		m.changes.Add(1)
 	}
 	m.log.Info("ring rebuilt", "node", m.cfg.Self.NodeID, "nodes", len(members))
 	return nil

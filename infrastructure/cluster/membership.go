@@ -55,6 +55,7 @@ type Membership struct {
 	loops     sync.WaitGroup // the watch and, once announced, the lease keeper
 	announced atomic.Bool
 	lease     atomic.Int64 // the current lease id, for Close to revoke
+	changes   atomic.Int64 // ring rebuilds after the first view, for metrics
 }
 
 // Start builds the membership. Without etcd endpoints it returns a ring of

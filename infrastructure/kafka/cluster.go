@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/chatd/chat/infrastructure/config"
 	"github.com/chatd/chat/retry"
@@ -26,7 +25,7 @@ type Cluster struct {
 	clientID      string
 	client        sarama.Client
 	admin         sarama.ClusterAdmin
-	embedded      *kfake.Cluster // nil unless this process runs the broker
+	embedded      *embeddedBroker // nil unless this process runs the broker
 	logger        *slog.Logger
 
 	partitions, replication int // of the topics this node creates

@@ -57,12 +57,12 @@ func New(dir Directory, encode Encoder, secret string, reg prometheus.Registerer
 		dir: dir, encode: encode, secret: secret,
 		http: &http.Client{Transport: transport},
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "chat_peer_send_seconds",
+			Name:    "chatd_peer_send_seconds",
 			Help:    "Time to hand a batch of events to another node, by node.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}, []string{"node"}),
 		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "chat_peer_send_failures_total",
+			Name: "chatd_peer_send_failures_total",
 			Help: "Batches another node did not take, by node.",
 		}, []string{"node"}),
 	}

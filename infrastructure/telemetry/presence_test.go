@@ -10,9 +10,10 @@ import (
 	"github.com/chatd/chat/domain"
 )
 
-// samples returns the value of every sample of the families named
-// chatd_presence_*, keyed by name{label=value,...}.
-func samples(t *testing.T, reg *prometheus.Registry) map[string]float64 {
+// samples returns the value of every counter and gauge sample of the
+// families whose name starts with prefix, keyed by name{label=value,...};
+// a histogram counts as its _count.
+func samples(t *testing.T, reg *prometheus.Registry, prefix string) map[string]float64 {
 	t.Helper()
 	families, err := reg.Gather()
 	if err != nil {
@@ -20,7 +21,7 @@ func samples(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 	}
 	out := map[string]float64{}
 	for _, f := range families {
-		if !strings.HasPrefix(f.GetName(), "chatd_presence_") {
+		if !strings.HasPrefix(f.GetName(), prefix) {
 			continue
 		}
 		for _, m := range f.GetMetric() {
@@ -34,6 +35,8 @@ func samples(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 				out[key] = m.GetCounter().GetValue()
 			case m.GetGauge() != nil:
 				out[key] = m.GetGauge().GetValue()
+			case m.GetHistogram() != nil:
+				out[f.GetName()+"_count{"+strings.Join(labels, ",")+"}"] = float64(m.GetHistogram().GetSampleCount())
 			}
 		}
 	}
@@ -57,7 +60,7 @@ func TestPresenceMetrics(t *testing.T) {
 		"chatd_presence_changes_total{source=sweeper,status=offline}": 3,
 		"chatd_presence_online_users{node=n1}":                        7,
 	}
-	if diff := cmp.Diff(want, samples(t, reg)); diff != "" {
+	if diff := cmp.Diff(want, samples(t, reg, "chatd_presence_")); diff != "" {
 		t.Fatalf("samples (-want +got):\n%s", diff)
 	}
 	if _, err := NewPresenceMetrics(reg, "n1", func() int { return 0 }); err == nil {

@@ -15,24 +15,29 @@ const readyTimeout = 2 * time.Second
 type HealthResponse struct {
 	Status string            `json:"status" example:"ok"`
 	Checks map[string]string `json:"checks,omitempty"`
+	// Version is the build of the answering node (/healthz only): its
+	// commit, the commit's time and the Go version, as chatd -version
+	// prints it.
+	Version string `json:"version,omitempty" example:"1f3b4679b1e8 2026-12-06T21:00:00Z go1.26.8"`
 } // @name HealthResponse
 
 type healthHandlers struct {
-	checks map[string]Pinger
-	logger *slog.Logger
+	checks  map[string]Pinger
+	version string
+	logger  *slog.Logger
 }
 
 // healthz godoc
 //
 //	@Summary	Liveness probe
 //	@ID			getHealthz
-//	@Description	200 while the process serves HTTP; it checks no dependency.
+//	@Description	200 while the process serves HTTP; it checks no dependency. Names the node's build.
 //	@Tags		ops
 //	@Produce	json
 //	@Success	200	{object}	HealthResponse
 //	@Router		/healthz [get]
-func (healthHandlers) healthz(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, HealthResponse{Status: "ok"})
+func (h healthHandlers) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, HealthResponse{Status: "ok", Version: h.version})
 }
 
 // readyz godoc

@@ -20,6 +20,7 @@ type Deps struct {
 	Checks     map[string]Pinger
 	AdminToken string
 	NodeID     string
+	Version    string // the build, shown by /healthz
 	Origins    *origin.Policy
 	Metrics    http.Handler // Prometheus text format, served at /metrics
 	// Internal is where other nodes of a cluster deliver events
@@ -41,7 +42,7 @@ func NewRouter(d Deps) http.Handler {
 	r.Use(cors(d.Origins))
 	r.Use(rejectNUL(d.Logger))
 
-	health := healthHandlers{checks: d.Checks, logger: d.Logger}
+	health := healthHandlers{checks: d.Checks, version: d.Version, logger: d.Logger}
 	r.Get("/healthz", health.healthz)
 	r.Get("/readyz", health.readyz)
 	if d.Metrics != nil {

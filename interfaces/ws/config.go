@@ -51,6 +51,8 @@ type Config struct {
 	Owners Owners
 	// Typing sends typing indicators; nil refuses typing as unavailable.
 	Typing TypingService
+	// Metrics receives the gateway's counts; nil counts nothing.
+	Metrics Metrics
 }
 
 // withDefaults fills zero fields and checks the origin patterns, so a typo
@@ -70,6 +72,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxConnectionsPerUser <= 0 {
 		c.MaxConnectionsPerUser = DefaultMaxConnectionsPerUser
+	}
+	if c.Metrics == nil {
+		c.Metrics = noMetrics{}
 	}
 	for _, pattern := range c.AllowedOrigins {
 		if _, err := path.Match(strings.TrimSpace(pattern), ""); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -18,12 +19,16 @@ type frames struct {
 	commands *commands
 	hub      *Hub
 	log      *slog.Logger
+	metrics  Metrics
 }
 
 // handle is the wsconn.Handler of a session (bound to it in Gateway.serve).
 func (f *frames) handle(ctx context.Context, s *session, typ websocket.MessageType, data []byte) {
+	start := time.Now()
 	if typ != websocket.MessageText {
-		f.replyError(ctx, s, "", "", domain.Errorf(domain.KindBadRequest, "frames must be JSON text messages"))
+		err := domain.Errorf(domain.KindBadRequest, "frames must be JSON text messages")
+		f.replyError(ctx, s, "", "", err)
+		f.metrics.Command(invalidCommand, protocol.ErrorCode(err), time.Since(start))
 		return
 	}
 	cmd, err := protocol.Decode(data)
@@ -34,15 +39,18 @@ func (f *frames) handle(ctx context.Context, s *session, typ websocket.MessageTy
 		} else {
 			f.replyError(ctx, s, "", "", err)
 		}
+		// The type of a frame that did not decode is whatever the client
+		// wrote; it must not become a label.
+		f.metrics.Command(invalidCommand, protocol.ErrorCode(err), time.Since(start))
 		return
 	}
 	if cmd.Type == protocol.TypeHeartbeat {
 		// Never waits on a database: answered inline, in frame order.
-		f.run(ctx, s, cmd, nil)
+		f.run(ctx, s, cmd, nil, start)
 		return
 	}
 	if !s.pipe.admit() {
-		f.replyError(ctx, s, cmd.RequestID, cmd.Type, errTooManyInFlight)
+		f.reply(ctx, s, cmd, "", nil, errTooManyInFlight, start)
 		return
 	}
 	var prev <-chan struct{}
@@ -50,12 +58,12 @@ func (f *frames) handle(ctx context.Context, s *session, typ websocket.MessageTy
 	if p, ok := cmd.Payload.(protocol.SendMessage); ok {
 		prev, ordered = s.pipe.chain(p.ChannelID)
 	}
-	go f.runPipelined(ctx, s, cmd, prev, ordered)
+	go f.runPipelined(ctx, s, cmd, prev, ordered, start)
 }
 
 // runPipelined runs one admitted command on its own goroutine, after the
 // connection's earlier send to the same channel (prev) holds its place.
-func (f *frames) runPipelined(ctx context.Context, s *session, cmd protocol.Command, prev <-chan struct{}, ordered func()) {
+func (f *frames) runPipelined(ctx context.Context, s *session, cmd protocol.Command, prev <-chan struct{}, ordered func(), start time.Time) {
 	defer s.pipe.finished()
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
@@ -74,26 +82,35 @@ func (f *frames) runPipelined(ctx context.Context, s *session, cmd protocol.Comm
 		ordered() // a send that failed before taking its place frees the next
 	}
 	s.pipe.release()
-	f.reply(ctx, s, cmd, replyType, payload, err)
+	f.reply(ctx, s, cmd, replyType, payload, err, start)
 }
 
 // run executes cmd and queues its reply.
-func (f *frames) run(ctx context.Context, s *session, cmd protocol.Command, ordered func()) {
+func (f *frames) run(ctx context.Context, s *session, cmd protocol.Command, ordered func(), start time.Time) {
 	replyType, payload, err := f.commands.run(ctx, s, cmd, ordered)
-	f.reply(ctx, s, cmd, replyType, payload, err)
+	f.reply(ctx, s, cmd, replyType, payload, err, start)
 }
 
-// reply queues the reply to cmd: its result, or the error.
-func (f *frames) reply(ctx context.Context, s *session, cmd protocol.Command, replyType string, payload any, err error) {
+// reply queues the reply to cmd, its result or the error, and counts the
+// command with its duration from its frame's arrival (start).
+func (f *frames) reply(ctx context.Context, s *session, cmd protocol.Command, replyType string, payload any, err error, start time.Time) {
 	if err != nil {
 		f.replyError(ctx, s, cmd.RequestID, cmd.Type, err)
+		f.metrics.Command(cmd.Type, protocol.ErrorCode(err), time.Since(start))
 		return
 	}
 	if replyType == "" {
 		return // a command answered by silence on success (typing)
 	}
 	f.send(ctx, s, replyType, cmd.RequestID, payload)
+	f.metrics.Command(cmd.Type, commandOK, time.Since(start))
 }
+
+// The command labels that are not a command type or an error code.
+const (
+	invalidCommand = "invalid"
+	commandOK      = "ok"
+)
 
 // replyError answers a failed command with an error frame whose code comes
 // from the one kind-to-code table. Internal errors are logged here, once,

@@ -32,6 +32,8 @@ func FuzzCommandPath(f *testing.F) {
 		`{"type":"leave_channel","payload":{"channelId":"c2"}}`,
 		`{"type":"heartbeat","payload":{"userId":"u2","status":"online"}}`,
 		`{"type":"get_presence","payload":{"userIds":["u\u0000"]}}`,
+		`{"type":"mark_read","requestId":"r","payload":{"channelId":"c1","seq":5}}`,
+		`{"type":"typing","requestId":"r","payload":{"channelId":"c1"}}`,
 		`{"type":"send_message","payload":{"channelId":"c1","body":"a\u0000","clientMessageId":"k"}}`,
 		`not json`, `{}`, `[]`, `{"type":null}`,
 	} {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/coder/websocket"
@@ -70,7 +71,7 @@ func NewGateway(cfg Config, hub *Hub, chat ChatService, presence PresenceService
 		chat:     chat,
 		auth:     auth,
 		log:      log,
-		frames:   &frames{commands: &commands{chat: chat, presence: presence, typing: typingOrNone(cfg.Typing), hub: hub}, hub: hub, log: log},
+		frames:   &frames{commands: &commands{chat: chat, presence: presence, typing: typingOrNone(cfg.Typing), hub: hub}, hub: hub, log: log, metrics: cfg.Metrics},
 		origins:  origin.NewPolicy(cfg.AllowedOrigins, cfg.PublicURL),
 		sessions: make(map[*session]struct{}),
 		perUser:  make(map[string]int),
@@ -84,17 +85,17 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Before the token: a cross-site page is refused without a database
 	// lookup. A request without Origin is not from a browser page.
 	if !g.origins.Allowed(r.Header.Get("Origin"), r.Host) {
-		writeHTTPError(ctx, w, g.log, errOriginRefused)
+		g.refuse(r, w, errOriginRefused)
 		return
 	}
 	token, err := bearerToken(r)
 	if err != nil {
-		writeHTTPError(ctx, w, g.log, err)
+		g.refuse(r, w, err)
 		return
 	}
 	user, expiresAt, err := g.auth.AuthenticateSession(ctx, token)
 	if err != nil {
-		writeHTTPError(ctx, w, g.log, err)
+		g.refuse(r, w, err)
 		return
 	}
 	if g.cfg.Owners != nil {
@@ -111,6 +112,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			code = protocol.CodeRateLimited
 		}
 		respondError(w, protocol.HTTPStatus(code), httpError{Code: code, Message: err.Error()})
+		g.cfg.Metrics.Refused(strconv.Itoa(protocol.HTTPStatus(code)))
 		return
 	}
 	// Register before reading the channel list: an event committed after
@@ -123,6 +125,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.hub.activate(s, channels, g.ready(s))
+	g.cfg.Metrics.Connected()
 	g.log.DebugContext(ctx, "session opened", "session", s.id, "user", user.ID, "channels", len(channels))
 	// The session reads in a goroutine of its own, so that this handler
 	// returns: net/http then lets go of the request, the response, its
@@ -137,7 +140,7 @@ func (g *Gateway) upgrade(w http.ResponseWriter, r *http.Request, s *session) ([
 	ctx := r.Context()
 	channels, err := g.chat.Channels(ctx, s.actor())
 	if err != nil {
-		writeHTTPError(ctx, w, g.log, fmt.Errorf("connect %s: %w", s.user.ID, err))
+		g.refuse(r, w, fmt.Errorf("connect %s: %w", s.user.ID, err))
 		return nil, false
 	}
 	err = s.conn.Upgrade(w, r, wsconn.Options{
@@ -162,7 +165,18 @@ func (g *Gateway) serve(s *session) {
 		g.frames.handle(ctx, s, typ, data)
 	})
 	code, _ := s.closeStatus()
+	g.cfg.Metrics.Closed(closeLabel(code))
+	if code == protocol.CloseSlowConsumer {
+		g.cfg.Metrics.QueueOverflow()
+	}
 	g.log.Debug("session closed", "session", s.id, "user", s.user.ID, "code", int(code))
+}
+
+// refuse answers a connect that gets no session with err's HTTP error and
+// counts the refusal by status.
+func (g *Gateway) refuse(r *http.Request, w http.ResponseWriter, err error) {
+	status := writeHTTPError(r, w, g.log, err)
+	g.cfg.Metrics.Refused(strconv.Itoa(status))
 }
 
 // redirect sends a user to the node that owns it: the upgrade succeeds
@@ -180,6 +194,7 @@ func (g *Gateway) redirect(w http.ResponseWriter, r *http.Request, userID, owner
 		g.log.DebugContext(r.Context(), "websocket upgrade failed", "user", userID, "err", err)
 		return
 	}
+	g.cfg.Metrics.Refused(strconv.Itoa(int(protocol.CloseWrongNode)))
 	if len(url) > maxCloseReason {
 		url = ""
 	}

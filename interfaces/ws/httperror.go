@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -18,18 +17,20 @@ type httpError struct {
 }
 
 // writeHTTPError refuses a request before the upgrade, with the status of
-// err's code. Server-side failures are logged here, once.
-func writeHTTPError(ctx context.Context, w http.ResponseWriter, log *slog.Logger, err error) {
+// err's code, and returns that status. Server-side failures are logged
+// here, once, with the client's address.
+func writeHTTPError(r *http.Request, w http.ResponseWriter, log *slog.Logger, err error) int {
 	code := protocol.ErrorCode(err)
 	status := protocol.HTTPStatus(code)
 	message := domain.MessageOf(err)
 	if code == protocol.CodeInternal {
 		message = "internal error"
-		log.ErrorContext(ctx, "websocket handshake failed", "err", err)
+		log.ErrorContext(r.Context(), "websocket handshake failed", "remote", r.RemoteAddr, "err", err)
 	} else if status >= 500 {
-		log.WarnContext(ctx, "websocket handshake refused", "code", code, "err", err)
+		log.WarnContext(r.Context(), "websocket handshake refused", "remote", r.RemoteAddr, "code", code, "err", err)
 	}
 	respondError(w, status, httpError{Code: code, Message: message})
+	return status
 }
 
 // respondError writes the error body without logging, for refusals that

@@ -43,7 +43,7 @@ func pipelineFrames(t testing.TB, store *memStore, log *slog.Logger, wrap ...fun
 	for _, w := range wrap {
 		chatService = w(chatService)
 	}
-	return &frames{commands: &commands{chat: chatService, presence: presenceService, hub: hub}, hub: hub, log: log}
+	return &frames{commands: &commands{chat: chatService, presence: presenceService, typing: typingOrNone(nil), hub: hub}, hub: hub, log: log, metrics: noMetrics{}}
 }
 
 type queuedReply struct {
