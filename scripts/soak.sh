@@ -54,6 +54,7 @@ env -u DATABASE_URL -u KAFKA_BROKERS \
 	CHAT_JWT_SECRET="$JWT_SECRET" \
 	CHAT_SEND_RATE=1000000 \
 	CHAT_SEND_BURST=1000000 \
+	CHAT_HEARTBEAT_INTERVAL=5m \
 	"$TMP/chatd" >"$TMP/chatd.log" 2>&1 &
 CHATD_PID=$!
 if ! wait_until 1200 "$CHATD_PID" http_ok "$BASE/readyz"; then
