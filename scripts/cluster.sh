@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make cluster: a local cluster to watch the consistent hash ring work:
-# etcd, one PostgreSQL, the development broker (cmd/devbroker, a process
-# of its own) and CLUSTER_NODES chatd nodes on 127.0.0.1. A node that dies
+# etcd, one PostgreSQL holding the directory and CLUSTER_SHARDS shard
+# databases, the development broker (cmd/devbroker, a process of its own)
+# and CLUSTER_NODES chatd nodes on 127.0.0.1. A node that dies
 # leaves the others running; Ctrl-C stops everything. PostgreSQL keeps its
 # data under .data/cluster/pg for the next run.
 #
@@ -18,6 +19,9 @@
 #
 #   CLUSTER_BASE_PORT=8081   node i listens on BASE_PORT + i - 1
 #   CLUSTER_NODES=3          how many nodes `up` starts
+#   CLUSTER_SHARDS=3         how many shard databases a new cluster's
+#                            channels are spread over (its first start
+#                            decides; the directory keeps the map)
 #
 # The walk-through is in docs/consistent-hashing.md.
 set -euo pipefail
@@ -26,6 +30,7 @@ cd "$(dirname "$0")/.."
 GO=${GO:-go}
 BASE_PORT=${CLUSTER_BASE_PORT:-8081}
 NODES=${CLUSTER_NODES:-3}
+SHARDS=${CLUSTER_SHARDS:-3}
 DIR=.data/cluster
 # Development secrets, fixed so tokens survive a restart of the cluster.
 export CHAT_ADMIN_TOKEN=${CHAT_ADMIN_TOKEN:-cluster-dev-admin-token}
@@ -62,7 +67,7 @@ start_node() {
 	# shellcheck source=/dev/null
 	source "$DIR/env"
 	DATABASE_URL=$DATABASE_URL ETCD_ENDPOINTS=$ETCD_ENDPOINTS KAFKA_BROKERS=$KAFKA_BROKERS \
-		CHAT_NODE_ID=node-$n CHAT_HTTP_ADDR=127.0.0.1:$port CHAT_DATA_DIR=$DIR/node-$n \
+		CHAT_SHARD_URLS=$CHAT_SHARD_URLS CHAT_NODE_ID=node-$n CHAT_HTTP_ADDR=127.0.0.1:$port CHAT_DATA_DIR=$DIR/node-$n \
 		setsid bin/chatd >>"$DIR/node-$n.log" 2>&1 </dev/null &
 	pid=$!
 	echo "$pid" >"$DIR/node-$n.pid"
@@ -115,7 +120,12 @@ up() {
 	setsid bin/devbroker -addr "127.0.0.1:$kport" >>"$DIR/broker.log" 2>&1 </dev/null &
 	echo $! >"$DIR/broker.pid"
 	wait_until 100 "$!" port_busy "$kport" || die "the development broker did not start; see $DIR/broker.log"
-	printf 'DATABASE_URL=%q\nETCD_ENDPOINTS=%q\nKAFKA_BROKERS=%q\n' "$pg" "$etcd" "127.0.0.1:$kport" >"$DIR/env"
+	local shards=() i
+	for ((i = 1; i <= SHARDS; i++)); do
+		shards+=("s$i=$(scripts/pg.sh database "$DIR/pg" "chat_shard_$i")")
+	done
+	printf 'DATABASE_URL=%q\nETCD_ENDPOINTS=%q\nKAFKA_BROKERS=%q\nCHAT_SHARD_URLS=%q\n' "$pg" "$etcd" "127.0.0.1:$kport" \
+		"$(IFS=,; echo "${shards[*]}")" >"$DIR/env"
 	for ((i = 1; i <= NODES; i++)); do
 		: >"$DIR/node-$i.log"
 		start_node "$i"

@@ -55,6 +55,9 @@ fi
 echo "== go test (race detector on)"
 $GO test -race -count=1 -timeout 15m ./...
 
+echo "== the end-to-end suite again, each server over 3 shard databases"
+CHAT_TEST_SHARDS=3 $GO test -race -count=1 -timeout 15m ./cmd/chatd/
+
 echo "== clients: the TypeScript SDK and the web client against real chatd"
 scripts/clients.sh
 

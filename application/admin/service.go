@@ -43,11 +43,12 @@ type Listing[T any] struct {
 type Service struct {
 	store   Store
 	cluster Cluster
+	shards  ShardMap
 }
 
 // NewService builds the admin use cases.
-func NewService(store Store, cluster Cluster) *Service {
-	return &Service{store: store, cluster: cluster}
+func NewService(store Store, cluster Cluster, shards ShardMap) *Service {
+	return &Service{store: store, cluster: cluster, shards: shards}
 }
 
 // Users lists users, oldest first.

@@ -116,7 +116,7 @@ func newFake() *fakeStore {
 func ptr[T any](v T) *T { return &v }
 
 func TestUsersPagesWithoutRepeatsOrGaps(t *testing.T) {
-	svc := NewService(newFake(), Standalone{NodeID: "n1"})
+	svc := NewService(newFake(), Standalone{NodeID: "n1"}, nil)
 	for _, limit := range []int{1, 2, 3, 6, 7, 100} {
 		var got []string
 		cursor := ""
@@ -147,7 +147,7 @@ func TestUsersPagesWithoutRepeatsOrGaps(t *testing.T) {
 
 func TestChannelFilters(t *testing.T) {
 	f := newFake()
-	svc := NewService(f, Standalone{})
+	svc := NewService(f, Standalone{}, nil)
 	ids := func(q ChannelQuery) []string {
 		t.Helper()
 		l, err := svc.Channels(context.Background(), q)
@@ -179,7 +179,7 @@ func TestChannelFilters(t *testing.T) {
 }
 
 func TestListValidation(t *testing.T) {
-	svc := NewService(newFake(), Standalone{})
+	svc := NewService(newFake(), Standalone{}, nil)
 	ctx := context.Background()
 	users, _ := svc.Users(ctx, ListQuery{Limit: ptr(1)})
 	channels, _ := svc.Channels(ctx, ChannelQuery{ListQuery: ListQuery{Limit: ptr(1)}})
@@ -215,7 +215,7 @@ func TestListValidation(t *testing.T) {
 
 func TestRemoveMember(t *testing.T) {
 	f := newFake()
-	svc := NewService(f, Standalone{})
+	svc := NewService(f, Standalone{}, nil)
 	if err := svc.RemoveMember(context.Background(), "c2", "u1"); err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestRemoveMember(t *testing.T) {
 func TestPresence(t *testing.T) {
 	f := newFake()
 	f.presences["u1"] = Presence{UserPresence: domain.UserPresence{UserID: "u1", Status: domain.PresenceOnline, LastEventAt: t0}, NodeID: "n1", Seen: true}
-	svc := NewService(f, Standalone{})
+	svc := NewService(f, Standalone{}, nil)
 	p, err := svc.Presence(context.Background(), "u1")
 	if err != nil || p.Status != domain.PresenceOnline || p.NodeID != "n1" {
 		t.Fatalf("seen user: %+v %v", p, err)
@@ -242,7 +242,7 @@ func TestPresence(t *testing.T) {
 }
 
 func TestStandaloneCluster(t *testing.T) {
-	nodes, err := NewService(newFake(), Standalone{NodeID: "n1"}).Nodes(context.Background())
+	nodes, err := NewService(newFake(), Standalone{NodeID: "n1"}, nil).Nodes(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,21 +15,26 @@ import (
 	"github.com/chatd/chat/infrastructure/postgres/pgtest"
 )
 
-// pauseRelays takes the relays' advisory lock from a connection of the
-// test's own: from then on every node commits and answers message_sent,
-// but no relay publishes, as if each crashed right after commit. The
-// returned function releases it.
+// pauseRelays takes the relays' advisory lock on every database of the
+// deployment (the directory and its shards; each has its own relay) from
+// connections of the test's own: from then on every node commits and
+// answers message_sent, but no relay publishes, as if each crashed right
+// after commit. The returned function releases them.
 func pauseRelays(t testing.TB, dbURL string) (resume func()) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The lock is taken only between two batches, so a relay that is
-	// publishing now finishes first.
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", postgres.RelayLockID); err != nil {
-		t.Fatal(err)
+	var conns []*pgx.Conn
+	for _, url := range deploymentDatabases(dbURL) {
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The lock is taken only between two batches, so a relay that is
+		// publishing now finishes first.
+		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", postgres.RelayLockID); err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, conn)
 	}
 	released := false
 	resume = func() {
@@ -37,28 +42,36 @@ func pauseRelays(t testing.TB, dbURL string) (resume func()) {
 			return
 		}
 		released = true
-		if err := conn.Close(ctx); err != nil {
-			t.Errorf("release the relay lock: %v", err)
+		for _, conn := range conns {
+			if err := conn.Close(ctx); err != nil {
+				t.Errorf("release the relay lock: %v", err)
+			}
 		}
 	}
 	t.Cleanup(resume)
 	return resume
 }
 
-// outboxMessages counts the message events waiting in the outbox.
+// outboxMessages counts the message events waiting in the outboxes of
+// every database of the deployment.
 func outboxMessages(t testing.TB, dbURL string) int {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
+	total := 0
+	for _, url := range deploymentDatabases(dbURL) {
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		err = conn.QueryRow(ctx, "SELECT count(*) FROM outbox WHERE event->>'type' = 'message_created'").Scan(&n)
+		conn.Close(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += n
 	}
-	defer conn.Close(ctx)
-	var n int
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM outbox WHERE event->>'type' = 'message_created'").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return total
 }
 
 // TestCrashBetweenCommitAndPublish kills a node (kill -9) whose messages

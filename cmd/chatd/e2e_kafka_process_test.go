@@ -94,6 +94,12 @@ func processEnv(cfg config.Config) []string {
 	if cfg.HeartbeatInterval > 0 {
 		env = append(env, "CHAT_HEARTBEAT_INTERVAL="+cfg.HeartbeatInterval.String())
 	}
+	if cfg.Shards.URLs != "" {
+		env = append(env, "CHAT_SHARD_URLS="+cfg.Shards.URLs)
+	}
+	if cfg.Shards.ReconcileGrace > 0 {
+		env = append(env, "CHAT_SHARD_RECONCILE_GRACE="+cfg.Shards.ReconcileGrace.String())
+	}
 	if len(cfg.Kafka.Brokers) > 0 {
 		env = append(env, "KAFKA_BROKERS="+strings.Join(cfg.Kafka.Brokers, ","))
 	}
@@ -110,6 +116,7 @@ var listeningLine = regexp.MustCompile(`msg="chatd listening" addr=(\S+)`)
 // if the test failed, its log is shown.
 func startProcess(t testing.TB, bin string, cfg config.Config) (*testServer, *chatdProcess) {
 	t.Helper()
+	withTestShards(t, &cfg)
 	cmd := exec.Command(bin)
 	cmd.Env = processEnv(cfg)
 	stderr, err := cmd.StderrPipe()

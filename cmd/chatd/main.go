@@ -60,6 +60,13 @@ func run() int {
 			}
 		}()
 		cfg.DatabaseURL = url
+		cfg.Shards.CreateLocal = true
+		if cfg.Shards.URLs == "" {
+			if cfg.Shards.URLs, err = embeddedShards(ctx, cluster, cfg.Shards.Embedded); err != nil {
+				logger.Error("create the embedded shard databases", "err", err)
+				return 1
+			}
+		}
 	}
 	for _, name := range cfg.Generated {
 		value := cfg.AdminToken

@@ -33,22 +33,15 @@ import (
 // for (rows left by a crash between commit and delivery).
 const outboxPollInterval = 200 * time.Millisecond
 
-// provideChatStore returns the chat store and exports how its send path
-// groups sends into transactions.
-func provideChatStore(db *postgres.DB, registry *prometheus.Registry) (*postgres.ChatStore, error) {
-	store := postgres.NewChatStore(db)
-	if err := registry.Register(store.BatchSizes()); err != nil {
-		return nil, err
-	}
-	return store, nil
-}
-
 // infrastructureSet provides the driven adapters.
 var infrastructureSet = wire.NewSet(
 	provideDB,
+	provideShards,
 	provideChatStore,
 	postgres.NewUserStore,
-	provideRelay,
+	provideRelays,
+	provideReconciler,
+	postgres.NewShardMover,
 	provideLimiter,
 	provideJWT,
 	telemetry.NewRegistry,
@@ -83,7 +76,7 @@ var providerSet = wire.NewSet(
 	adminSet,
 	clusterSet,
 	provideWorkers,
-	wire.Bind(new(chat.Store), new(*postgres.ChatStore)),
+	wire.Bind(new(chat.Store), new(*postgres.ShardedStore)),
 	wire.Bind(new(chat.SendLimiter), new(*ratelimit.PerUser)),
 	wire.Bind(new(identity.UserStore), new(*postgres.UserStore)),
 	wire.Bind(new(identity.Tokens), new(*auth.JWT)),
@@ -123,15 +116,11 @@ func provideDB(ctx context.Context, cfg config.Config, registry *prometheus.Regi
 
 // provideWorkers lists every background loop; each feature contributes
 // its own list from its provider file.
-func provideWorkers(relay *postgres.OutboxRelay, sweeper *ws.Sweeper, kafka kafkaWorkers, presence presenceWorkers, cluster clusterWorkers) []namedWorker {
-	workers := []namedWorker{{"outbox relay", relay}, {"session sweep", sweeper}}
+func provideWorkers(relays *postgres.ShardRelays, reconciler *postgres.Reconciler, mover *postgres.ShardMover, sweeper *ws.Sweeper, kafka kafkaWorkers, presence presenceWorkers, cluster clusterWorkers) []namedWorker {
+	workers := []namedWorker{{"outbox relays", relays}, {"session sweep", sweeper}, {"shard reconciler", reconciler}, {"shard mover", mover}}
 	workers = append(workers, kafka...)
 	workers = append(workers, presence...)
 	return append(workers, cluster...)
-}
-
-func provideRelay(db *postgres.DB, sink postgres.EventSink, logger *slog.Logger) *postgres.OutboxRelay {
-	return postgres.NewOutboxRelay(db, sink, logger, outboxPollInterval)
 }
 
 func provideLimiter(cfg config.Config) *ratelimit.PerUser {

@@ -14,9 +14,11 @@ import (
 // node's cluster membership).
 var adminSet = wire.NewSet(
 	postgres.NewAdminStore,
+	provideShardAdmin,
 	admin.NewService,
 	provideCluster,
 	wire.Bind(new(admin.Store), new(*postgres.AdminStore)),
+	wire.Bind(new(admin.ShardMap), new(*postgres.ShardAdmin)),
 	wire.Bind(new(httpapi.Admin), new(*admin.Service)),
 )
 

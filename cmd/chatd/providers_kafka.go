@@ -81,8 +81,8 @@ func provideConsumer(ctx context.Context, cfg config.Config, cluster *kafka.Clus
 
 // provideKafkaWorkers runs the consumer and exports the outbox backlog,
 // which is the broker's debt: rows committed but not yet acknowledged.
-func provideKafkaWorkers(c *consumer.Consumer, relay *postgres.OutboxRelay, registry *prometheus.Registry) (kafkaWorkers, error) {
-	if err := registry.Register(relay.BacklogGauge()); err != nil {
+func provideKafkaWorkers(c *consumer.Consumer, relays *postgres.ShardRelays, registry *prometheus.Registry) (kafkaWorkers, error) {
+	if err := registry.Register(relays.BacklogGauge()); err != nil {
 		return nil, err
 	}
 	return kafkaWorkers{{"Kafka consumer", c}}, nil

@@ -73,6 +73,7 @@ func startServer(t testing.TB, edit func(*config.Config)) *testServer {
 func startWithConfig(t testing.TB, cfg config.Config) *testServer {
 	t.Helper()
 	requireKafka(t, cfg)
+	withTestShards(t, &cfg)
 	logs := &wsconntest.LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(os.Stderr, logs), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())

@@ -35,35 +35,40 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	uuiDs := ids.UUIDs{}
 	clock := wallclock.Clock{}
 	service := identity.NewService(userStore, jwt, uuiDs, clock)
-	adminStore := postgres.NewAdminStore(db)
-	membership, cleanup2, err := provideMembership(ctx, cfg, registry, logger)
+	shards, cleanup2, err := provideShards(ctx, cfg, db, registry, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	cluster := provideCluster(membership)
-	adminService := admin.NewService(adminStore, cluster)
-	hub := ws.NewHub(logger)
-	chatStore, err := provideChatStore(db, registry)
+	adminStore := postgres.NewAdminStore(shards)
+	membership, cleanup3, err := provideMembership(ctx, cfg, registry, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
+	cluster := provideCluster(membership)
+	shardMover := postgres.NewShardMover(shards, logger)
+	shardAdmin := provideShardAdmin(cfg, shards, shardMover)
+	adminService := admin.NewService(adminStore, cluster, shardAdmin)
+	hub := ws.NewHub(logger)
+	shardedStore := provideChatStore(shards, logger)
 	perUser := provideLimiter(cfg)
-	chatService := chat.NewService(chatStore, perUser)
+	chatService := chat.NewService(shardedStore, perUser)
 	presenceStore := postgres.NewPresenceStore(db)
 	tracker := providePresenceTracker(cfg)
 	presenceMetrics, err := providePresenceMetrics(cfg, registry, tracker)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	presenceService := providePresenceService(cfg, presenceStore, tracker, clock, presenceMetrics)
-	members := postgres.NewMembers(db)
-	client, cleanup3, err := providePeers(cfg, membership, registry)
+	members := postgres.NewMembers(shards)
+	client, cleanup4, err := providePeers(cfg, membership, registry)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -73,6 +78,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	typingService := provideTyping(clock, chatService, consumerHub, logger)
 	metrics, err := provideGatewayMetrics(registry)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -80,21 +86,13 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	}
 	gateway, err := provideGateway(cfg, hub, chatService, presenceService, typingService, service, membership, metrics, logger)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	kafkaCluster, cleanup4, err := provideKafkaCluster(ctx, cfg, logger)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	mainPeerEndpoint := providePeerEndpoint(cfg, hub, logger)
-	handler := provideRouter(cfg, service, adminService, membership, gateway, db, kafkaCluster, membership, mainPeerEndpoint, registry, logger)
-	publisher, cleanup5, err := providePublisher(kafkaCluster, registry, logger)
+	kafkaCluster, cleanup5, err := provideKafkaCluster(ctx, cfg, logger)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -102,9 +100,9 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		cleanup()
 		return nil, nil, err
 	}
-	outboxRelay := provideRelay(db, publisher, logger)
-	sweeper := provideSweeper(cfg, hub, logger)
-	consumer, cleanup6, err := provideConsumer(ctx, cfg, kafkaCluster, consumerHub, registry, logger)
+	mainPeerEndpoint := providePeerEndpoint(cfg, hub, logger)
+	handler := provideRouter(cfg, service, adminService, membership, gateway, db, kafkaCluster, membership, mainPeerEndpoint, registry, logger)
+	publisher, cleanup6, err := providePublisher(kafkaCluster, registry, logger)
 	if err != nil {
 		cleanup5()
 		cleanup4()
@@ -113,8 +111,22 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		cleanup()
 		return nil, nil, err
 	}
-	mainKafkaWorkers, err := provideKafkaWorkers(consumer, outboxRelay, registry)
+	shardRelays := provideRelays(shards, publisher, logger)
+	reconciler := provideReconciler(cfg, shards, logger)
+	sweeper := provideSweeper(cfg, hub, logger)
+	consumer, cleanup7, err := provideConsumer(ctx, cfg, kafkaCluster, consumerHub, registry, logger)
 	if err != nil {
+		cleanup6()
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	mainKafkaWorkers, err := provideKafkaWorkers(consumer, shardRelays, registry)
+	if err != nil {
+		cleanup7()
 		cleanup6()
 		cleanup5()
 		cleanup4()
@@ -125,6 +137,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	}
 	nodeLiveness, err := provideNodeLiveness(ctx, cfg, db, presenceService, logger)
 	if err != nil {
+		cleanup7()
 		cleanup6()
 		cleanup5()
 		cleanup4()
@@ -135,9 +148,10 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	}
 	mainPresenceWorkers := providePresenceWorkers(cfg, db, presenceService, nodeLiveness, presenceMetrics, logger)
 	mainClusterWorkers := provideClusterWorkers(cfg, hub, membership, logger)
-	v := provideWorkers(outboxRelay, sweeper, mainKafkaWorkers, mainPresenceWorkers, mainClusterWorkers)
+	v := provideWorkers(shardRelays, reconciler, shardMover, sweeper, mainKafkaWorkers, mainPresenceWorkers, mainClusterWorkers)
 	app := newApp(cfg, handler, gateway, v, membership, logger)
 	return app, func() {
+		cleanup7()
 		cleanup6()
 		cleanup5()
 		cleanup4()

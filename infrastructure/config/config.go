@@ -47,6 +47,7 @@ type Config struct {
 	Kafka    Kafka
 	Presence Presence
 	Cluster  Cluster
+	Shards   Shards
 
 	// Generated lists the secrets this process made up because they were
 	// unset in embedded mode, so main can print them once.
@@ -145,6 +146,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if c.Presence, err = loadPresence(getenv); err != nil {
+		return Config{}, err
+	}
+	if c.Shards, err = loadShards(getenv); err != nil {
 		return Config{}, err
 	}
 	if c.Cluster, err = loadCluster(getenv, c.HTTPAddr); err != nil {

@@ -111,12 +111,13 @@ absolute_dir() {
 
 # dispatch COMMANDS "$@": the argument handling of the service scripts,
 # `script.sh COMMAND DIR`. COMMANDS is a space-separated list of the
-# functions allowed as COMMAND; each is called with the absolute DIR.
+# functions allowed as COMMAND; each is called with the absolute DIR and
+# the arguments after it.
 dispatch() {
 	local commands=" $1 " cmd dir
 	shift
-	[[ $# -eq 2 && -n $2 && $commands == *" $1 "* ]] || usage
+	[[ $# -ge 2 && -n $2 && $commands == *" $1 "* ]] || usage
 	cmd=$1
 	dir=$(absolute_dir "$2")
-	"$cmd" "$dir"
+	"$cmd" "$dir" "${@:3}"
 }

@@ -19,7 +19,7 @@ prog=pg.sh
 declare -F dispatch >/dev/null || source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 usage() {
-	echo "usage: scripts/pg.sh start|stop|url DIR" >&2
+	echo "usage: scripts/pg.sh start|stop|url DIR | database DIR NAME" >&2
 	exit 2
 }
 
@@ -213,4 +213,17 @@ url() {
 	url_for "$(cat "$dir/port")"
 }
 
-dispatch "start stop url" "$@"
+# database creates database NAME in the running cluster in DIR (a shard of
+# scripts/cluster.sh, say) unless it exists, and prints its URL.
+database() {
+	local dir=$1 name=${2:-} bindir port
+	[[ $name =~ ^[a-z_][a-z0-9_]*$ ]] || die "database name '$name': use a-z, 0-9 and _"
+	port=$(cat "$dir/port" 2>/dev/null) || die "no cluster has been started in $dir"
+	bindir=$(find_bindir "$dir")
+	if [[ -z $("$bindir/psql" -XAtq "$(url_for "$port")" -c "SELECT 1 FROM pg_database WHERE datname = '$name'") ]]; then
+		"$bindir/psql" -Xq "$(url_for "$port")" -c "CREATE DATABASE $name" >&2 || die "could not create database $name"
+	fi
+	echo "postgres://postgres@127.0.0.1:$port/$name?sslmode=disable"
+}
+
+dispatch "start stop url database" "$@"

@@ -34,7 +34,8 @@ const DatabaseName = "chat"
 
 // Cluster is a running local PostgreSQL cluster.
 type Cluster struct {
-	dir string
+	dir      string
+	adminURL string
 }
 
 // Start starts (or reuses) the cluster in dir and returns it with the URL
@@ -45,11 +46,17 @@ func Start(ctx context.Context, dir string) (*Cluster, string, error) {
 		return nil, "", err
 	}
 	adminURL := strings.TrimSpace(out)
-	dbURL, err := ensureDatabase(ctx, adminURL)
+	dbURL, err := ensureDatabase(ctx, adminURL, DatabaseName)
 	if err != nil {
 		return nil, "", err
 	}
-	return &Cluster{dir: dir}, dbURL, nil
+	return &Cluster{dir: dir, adminURL: adminURL}, dbURL, nil
+}
+
+// Database creates (on first use) another database in the cluster, such
+// as a shard of the embedded mode, and returns its URL as the superuser.
+func (c *Cluster) Database(ctx context.Context, name string) (string, error) {
+	return ensureDatabase(ctx, c.adminURL, name)
 }
 
 // Stop shuts the cluster down (fast mode: connections are closed, data is
@@ -73,22 +80,23 @@ func run(ctx context.Context, args ...string) (string, error) {
 	return stdout.String(), nil
 }
 
-// ensureDatabase creates the service database on first start.
-func ensureDatabase(ctx context.Context, adminURL string) (string, error) {
+// ensureDatabase creates a database on first start. name is one of ours
+// (lower-case letters, digits and '_'), so it needs no quoting.
+func ensureDatabase(ctx context.Context, adminURL, name string) (string, error) {
 	conn, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
 		return "", fmt.Errorf("connect to local PostgreSQL: %w", err)
 	}
 	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "CREATE DATABASE "+DatabaseName)
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
 	var pgErr *pgconn.PgError
 	if err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "42P04") { // duplicate_database: a restart
-		return "", fmt.Errorf("create database %s: %w", DatabaseName, err)
+		return "", fmt.Errorf("create database %s: %w", name, err)
 	}
 	u, err := url.Parse(adminURL)
 	if err != nil {
 		return "", fmt.Errorf("parse local PostgreSQL URL: %w", err)
 	}
-	u.Path = "/" + DatabaseName
+	u.Path = "/" + name
 	return u.String(), nil
 }

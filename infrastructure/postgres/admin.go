@@ -22,12 +22,13 @@ const adminActor = "/admin"
 // security. Listings are keyset-paginated on (created_at, id), which the
 // indexes of migration 00006 serve.
 type AdminStore struct {
-	db *DB
+	db     *DB // the directory
+	shards *Shards
 }
 
-// NewAdminStore returns an admin store over db.
-func NewAdminStore(db *DB) *AdminStore {
-	return &AdminStore{db: db}
+// NewAdminStore returns an admin store over the shards and their directory.
+func NewAdminStore(shards *Shards) *AdminStore {
+	return &AdminStore{db: shards.dir, shards: shards}
 }
 
 // Users lists users after the key in (created_at, id) order.
@@ -72,7 +73,7 @@ func (s *AdminStore) Channels(ctx context.Context, filter admin.ChannelFilter, a
 		where = append(where, "(c.created_at, c.id) > (?, ?::uuid)")
 		args = append(args, after.CreatedAt, id.String())
 	}
-	query := "SELECT c.id, c.type, c.name, c.last_seq, c.member_count, c.created_at FROM channels c"
+	query := "SELECT c.id, c.type, c.name, c.last_seq, c.member_count, c.created_at, c.shard_id FROM channels c"
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -81,9 +82,48 @@ func (s *AdminStore) Channels(ctx context.Context, filter admin.ChannelFilter, a
 	if err := s.db.system.WithContext(ctx).Raw(query, append(args, limit)...).Scan(&rows).Error; err != nil {
 		return nil, classify("list channels", err)
 	}
+	// The directory's index rows of channels stored elsewhere carry no
+	// seq: the shards have it.
+	elsewhere := map[string][]string{}
+	for _, r := range rows {
+		if r.ShardID.Valid {
+			elsewhere[r.ShardID.String] = append(elsewhere[r.ShardID.String], r.ID)
+		}
+	}
+	seqs, err := s.lastSeqs(ctx, elsewhere)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]admin.ChannelSummary, 0, len(rows))
 	for _, r := range rows {
+		if r.ShardID.Valid {
+			r.LastSeq = seqs[r.ID]
+		}
 		out = append(out, admin.ChannelSummary{Channel: r.domain(nil), MemberCount: r.MemberCount})
+	}
+	return out, nil
+}
+
+// lastSeqs reads the last seq of channels from the shards that hold them.
+func (s *AdminStore) lastSeqs(ctx context.Context, byShard map[string][]string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for shardID, ids := range byShard {
+		sh, err := s.shards.resolve(ctx, shardID)
+		if err != nil {
+			return nil, err
+		}
+		var rows []struct {
+			ID      string `gorm:"column:id"`
+			LastSeq int64  `gorm:"column:last_seq"`
+		}
+		err = sh.db.system.WithContext(ctx).Raw("SELECT id::text AS id, last_seq FROM channels WHERE id = ANY (?::uuid[])", textArray(ids)).
+			Scan(&rows).Error
+		if err != nil {
+			return nil, classify("read channels' seq from shard "+shardID, err)
+		}
+		for _, r := range rows {
+			out[r.ID] = r.LastSeq
+		}
 	}
 	return out, nil
 }

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -18,8 +20,12 @@ func (s *AdminStore) Channel(ctx context.Context, channelID string) (admin.Chann
 	if err != nil {
 		return admin.ChannelDetail{}, err
 	}
+	sh, err := s.shards.locate(ctx, id)
+	if err != nil {
+		return admin.ChannelDetail{}, err
+	}
 	var detail admin.ChannelDetail
-	err = s.db.inSystemTx(ctx, func(tx *gorm.DB) error {
+	err = sh.db.inSystemTx(ctx, func(tx *gorm.DB) error {
 		row, found, err := selectChannel(tx, id, false)
 		if err != nil {
 			return err
@@ -66,8 +72,12 @@ func (s *AdminStore) Messages(ctx context.Context, channelID string, page domain
 		limit = domain.DefaultPageLimit
 	}
 	limit = min(limit, domain.MaxPageLimit)
+	sh, err := s.shards.locate(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
 	var rows []messageRow
-	err = s.db.inSystemTx(ctx, func(tx *gorm.DB) error {
+	err = sh.db.inSystemTx(ctx, func(tx *gorm.DB) error {
 		if _, found, err := selectChannel(tx, id, false); err != nil || !found {
 			if err == nil {
 				err = domain.ErrChannelNotFound
@@ -106,12 +116,24 @@ func (s *AdminStore) Messages(ctx context.Context, channelID string, page domain
 // the same transaction, so the relay ends the member's subscriptions on
 // every node and tells the others, exactly as for leave_channel. The
 // channel row lock orders the event after every message already stored.
+// A channel on another shard is changed in the directory's index first,
+// marked pending, then on its shard, like a leave (see ShardedStore).
 func (s *AdminStore) RemoveMember(ctx context.Context, channelID, userID string) error {
 	id, err := parseChannelID(channelID)
 	if err != nil {
 		return err
 	}
-	err = s.db.inSystemTx(ctx, func(tx *gorm.DB) error {
+	sh, err := s.shards.locate(ctx, id)
+	if err != nil {
+		return err
+	}
+	var pending time.Time
+	if !sh.isDirectory() {
+		if pending, err = removeIndexMember(ctx, s.db, id, userID); err != nil {
+			return err
+		}
+	}
+	err = sh.db.inSystemTx(ctx, func(tx *gorm.DB) error {
 		_, found, err := selectChannel(tx, id, true)
 		if err != nil {
 			return err
@@ -128,9 +150,39 @@ func (s *AdminStore) RemoveMember(ctx context.Context, channelID, userID string)
 		}
 		return writeOutbox(tx, adminActor, domain.Event{Type: domain.EventMemberLeft, ChannelID: id, UserID: userID})
 	})
-	if err != nil {
+	if err != nil && !(errors.Is(err, admin.ErrNotMember) && !pending.IsZero()) {
 		return classify("remove member", err)
 	}
-	s.db.wakeRelay()
-	return nil
+	sh.db.wakeRelay()
+	return s.db.settle(ctx, id, pending)
+}
+
+// removeIndexMember ends a membership in the directory's index, marking
+// the row pending until the shard has ended it too.
+func removeIndexMember(ctx context.Context, dir *DB, id, userID string) (time.Time, error) {
+	var pending time.Time
+	err := dir.inSystemTx(ctx, func(tx *gorm.DB) error {
+		var stamp sql.NullTime
+		err := tx.Raw("UPDATE channels SET pending_since = clock_timestamp() WHERE id = ?::uuid RETURNING pending_since", id).
+			Scan(&stamp).Error
+		if err != nil {
+			return fmt.Errorf("mark the index row pending: %w", err)
+		}
+		if !stamp.Valid {
+			return domain.ErrChannelNotFound
+		}
+		res := tx.Exec("DELETE FROM memberships WHERE channel_id = ?::uuid AND user_id = ?", id, userID)
+		if res.Error != nil {
+			return fmt.Errorf("delete index membership: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return admin.ErrNotMember
+		}
+		pending = stamp.Time
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, classify("remove member", err)
+	}
+	return pending, nil
 }

@@ -40,7 +40,7 @@ func TestAdminUsersPagination(t *testing.T) {
 	t.Parallel()
 	db, _ := openTestDB(t)
 	users := NewUserStore(db)
-	svc := admin.NewService(NewAdminStore(db), admin.Standalone{})
+	svc := admin.NewService(NewAdminStore(openTestShards(t, db, 0)), admin.Standalone{}, nil)
 	// Three users share one instant, so the id breaks the tie.
 	base := time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC)
 	var want []string
@@ -76,7 +76,7 @@ func TestAdminChannelsPaginationAndFilters(t *testing.T) {
 	t.Parallel()
 	db, _ := openTestDB(t)
 	chats := NewChatStore(db)
-	svc := admin.NewService(NewAdminStore(db), admin.Standalone{})
+	svc := admin.NewService(NewAdminStore(openTestShards(t, db, 0)), admin.Standalone{}, nil)
 	u := newUsers(t, db, 4)
 	var all, groups, directs, ofU3 []string
 	for i := range 9 {
@@ -161,7 +161,7 @@ func TestAdminChannelAndMessages(t *testing.T) {
 	t.Parallel()
 	db, _ := openTestDB(t)
 	chats := NewChatStore(db)
-	store := NewAdminStore(db)
+	store := NewAdminStore(openTestShards(t, db, 0))
 	u := newUsers(t, db, 3)
 	ch := newGroup(t, chats, u[0], u[1], u[2])
 	for range 5 {
@@ -214,7 +214,7 @@ func TestAdminRemoveMember(t *testing.T) {
 	t.Parallel()
 	db, _ := openTestDB(t)
 	chats := NewChatStore(db)
-	store := NewAdminStore(db)
+	store := NewAdminStore(openTestShards(t, db, 0))
 	u := newUsers(t, db, 3)
 	ch := newGroup(t, chats, u[0], u[1])
 
@@ -248,7 +248,7 @@ func TestAdminRemoveMember(t *testing.T) {
 func TestAdminPresence(t *testing.T) {
 	t.Parallel()
 	db, _ := openTestDB(t)
-	store := NewAdminStore(db)
+	store := NewAdminStore(openTestShards(t, db, 0))
 	u := newUsers(t, db, 2)
 	p, err := store.Presence(testContext(t), u[0])
 	if err != nil || p.Seen || p.Status != domain.PresenceOffline || p.UserID != u[0] {

@@ -134,8 +134,8 @@ type appendLanes struct {
 	sizes prometheus.Histogram
 }
 
-func newAppendLanes(pool *sql.DB, logger *slog.Logger, stored func()) *appendLanes {
-	l := &appendLanes{sizes: newBatchSizes()}
+func newAppendLanes(pool *sql.DB, logger *slog.Logger, stored func(), sizes prometheus.Histogram) *appendLanes {
+	l := &appendLanes{sizes: sizes}
 	for range appendLaneCount {
 		l.lanes = append(l.lanes, newAppendBatcher(pool, logger, stored, l.sizes))
 	}

@@ -259,7 +259,7 @@ func TestAppendBatcherTakesAtMostOneBatch(t *testing.T) {
 // arrival order and two lanes never lock the same channel; and the lanes
 // share the channels between them.
 func TestAppendLanesKeepAChannelOnOneLane(t *testing.T) {
-	l := newAppendLanes(nil, testLogger(), func() {})
+	l := newAppendLanes(nil, testLogger(), func() {}, newBatchSizes())
 	used := map[*appendBatcher]int{}
 	for i := range 1000 {
 		channel := fmt.Sprintf("00000000-0000-4000-8000-%012d", i)

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
@@ -25,68 +24,18 @@ type ChatStore struct {
 
 // NewChatStore returns a store over db.
 func NewChatStore(db *DB) *ChatStore {
-	return &ChatStore{db: db, appends: newAppendLanes(db.appSQL, db.logger, db.wakeRelay)}
+	return newChatStore(db, newBatchSizes())
+}
+
+// newChatStore returns a store over db whose send path records its batch
+// sizes in sizes, which the stores of every shard share.
+func newChatStore(db *DB, sizes prometheus.Histogram) *ChatStore {
+	return &ChatStore{db: db, appends: newAppendLanes(db.appSQL, db.logger, db.wakeRelay, sizes)}
 }
 
 // BatchSizes is the histogram of sends per transaction of the send path,
 // for the metrics registry.
 func (s *ChatStore) BatchSizes() prometheus.Collector { return s.appends.sizes }
-
-// CreateChannel creates a channel through chat_create_channel, the only way
-// chat_app can add people other than itself to a channel (see the
-// migration for why), then reads it back as the actor.
-func (s *ChatStore) CreateChannel(ctx context.Context, actor domain.Actor, spec domain.NewChannelSpec, members []string) (domain.Channel, bool, error) {
-	var ch domain.Channel
-	var created bool
-	err := s.db.inUserTx(ctx, actor.UserID, func(tx *gorm.DB) (bool, error) {
-		var res struct {
-			ChannelID string `gorm:"column:out_channel_id"`
-			Created   bool   `gorm:"column:out_created"`
-			// User ids cannot contain spaces (a CHECK on users.id), so a
-			// space-joined list round-trips without an array scanner.
-			Readded string `gorm:"column:out_readded"`
-		}
-		err := tx.Raw("SELECT out_channel_id, out_created, array_to_string(out_readded, ' ') AS out_readded FROM chat_create_channel(?, ?, ?::text[])",
-			string(spec.Type), spec.Name, textArray(members)).Scan(&res).Error
-		if err != nil {
-			if pgCode(err) == codeNoDataFound {
-				return false, domain.ErrUserNotFound
-			}
-			return false, err
-		}
-		created = res.Created
-		row, found, err := selectChannel(tx, res.ChannelID, false)
-		if err != nil {
-			return false, err
-		}
-		if !found {
-			return false, fmt.Errorf("channel %s vanished after creation", res.ChannelID)
-		}
-		memberIDs, err := channelMembers(tx, row.ID)
-		if err != nil {
-			return false, err
-		}
-		ch = row.domain(memberIDs)
-		if !created {
-			// Members of the pair who had left and are back are announced
-			// like a join, so their connections subscribe again.
-			readded := strings.Fields(res.Readded)
-			for _, userID := range readded {
-				event := domain.Event{Type: domain.EventMemberJoined, ChannelID: ch.ID, Channel: &ch, UserID: userID, OriginSession: actor.SessionID}
-				if err := recordEvent(tx, event); err != nil {
-					return false, err
-				}
-			}
-			return len(readded) > 0, nil
-		}
-		event := domain.Event{Type: domain.EventChannelCreated, ChannelID: ch.ID, Channel: &ch, OriginSession: actor.SessionID}
-		return true, recordEvent(tx, event)
-	})
-	if err != nil {
-		return domain.Channel{}, false, classify("create channel", err)
-	}
-	return ch, created, nil
-}
 
 // Channel returns a channel with its members; a channel the actor cannot
 // see is not found, a group it is not in is forbidden.
@@ -125,12 +74,24 @@ func (s *ChatStore) Channel(ctx context.Context, actor domain.Actor, channelID s
 // Channels lists the actor's channels, oldest first, without members,
 // with the actor's read position.
 func (s *ChatStore) Channels(ctx context.Context, actor domain.Actor) ([]domain.Channel, error) {
+	return s.channels(ctx, actor, nil, false)
+}
+
+// channels lists the actor's channels among ids (all of them when ids is
+// nil) whose data lives in this database, or with index the directory's
+// index rows of channels on other shards, whose seqs are not kept here.
+func (s *ChatStore) channels(ctx context.Context, actor domain.Actor, ids []string, index bool) ([]domain.Channel, error) {
 	var rows []channelRow
 	err := s.db.inUserTx(ctx, actor.UserID, func(tx *gorm.DB) (bool, error) {
-		return false, tx.Raw(`SELECT c.id, c.type, c.name, c.last_seq, c.member_count, c.created_at, m.last_read_seq
+		query := `SELECT c.id, c.type, c.name, c.last_seq, c.member_count, c.created_at, m.last_read_seq
 			FROM channels c JOIN memberships m ON m.channel_id = c.id
-			WHERE m.user_id = chat_current_user()
-			ORDER BY c.created_at, c.id`).Scan(&rows).Error
+			WHERE m.user_id = chat_current_user() AND (c.shard_id IS NOT NULL) = ?`
+		args := []any{index}
+		if ids != nil {
+			query += " AND c.id = ANY (?::uuid[])"
+			args = append(args, textArray(ids))
+		}
+		return false, tx.Raw(query+" ORDER BY c.created_at, c.id", args...).Scan(&rows).Error
 	})
 	if err != nil {
 		return nil, classify("list channels", err)
@@ -146,6 +107,9 @@ func (s *ChatStore) Channels(ctx context.Context, actor domain.Actor) ([]domain.
 // row lock that serialises every change of the channel (seq, membership,
 // outbox order): FOR NO KEY UPDATE, the lock UPDATE itself takes, which
 // unlike FOR UPDATE does not block inserts that merely reference the row.
+//
+// A locked read is a change to come, which a fenced channel (moving to
+// another shard) takes no more: it fails with errFenced.
 func selectChannel(tx *gorm.DB, id string, lock bool) (channelRow, bool, error) {
 	query := "SELECT " + channelColumns + " FROM channels WHERE id = ?::uuid"
 	if lock {
@@ -155,6 +119,9 @@ func selectChannel(tx *gorm.DB, id string, lock bool) (channelRow, bool, error) 
 	res := tx.Raw(query, id).Scan(&row)
 	if res.Error != nil {
 		return channelRow{}, false, fmt.Errorf("read channel: %w", res.Error)
+	}
+	if lock && row.Fenced {
+		return channelRow{}, false, errFenced
 	}
 	return row, res.RowsAffected > 0, nil
 }

@@ -22,21 +22,14 @@ func (s *ChatStore) Join(ctx context.Context, actor domain.Actor, channelID stri
 	var ch domain.Channel
 	var joined bool
 	err = s.db.inUserTx(ctx, actor.UserID, func(tx *gorm.DB) (bool, error) {
-		row, found, err := selectChannel(tx, id, true)
-		if err != nil {
-			return false, err
-		}
-		if found {
-			joined, err = joinVisible(tx, row, actor.UserID)
-		} else {
-			joined, err = rejoinDirect(tx, id, actor.UserID)
-		}
-		if err != nil {
+		var err error
+		if joined, err = joinLocked(tx, id, actor.UserID); err != nil {
 			return false, err
 		}
 		// Read again: the insert changed member_count, and a rejoined
 		// direct channel has only now become visible.
-		if row, err = memberChannel(tx, id, true); err != nil {
+		row, err := memberChannel(tx, id, true)
+		if err != nil {
 			return false, err
 		}
 		memberIDs, err := channelMembers(tx, id)
@@ -54,6 +47,19 @@ func (s *ChatStore) Join(ctx context.Context, actor domain.Actor, channelID stri
 		return domain.Channel{}, false, classify("join channel", err)
 	}
 	return ch, joined, nil
+}
+
+// joinLocked makes the actor a member of a channel under its row lock:
+// a visible group, or a direct channel of its own pair.
+func joinLocked(tx *gorm.DB, id, actorID string) (bool, error) {
+	row, found, err := selectChannel(tx, id, true)
+	if err != nil {
+		return false, err
+	}
+	if found {
+		return joinVisible(tx, row, actorID)
+	}
+	return rejoinDirect(tx, id, actorID)
 }
 
 // joinVisible joins a channel the actor can see and holds locked.

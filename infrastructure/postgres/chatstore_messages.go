@@ -52,6 +52,8 @@ func (s *ChatStore) AppendMessage(ctx context.Context, actor domain.Actor, msg d
 		return domain.Message{}, false, classify("append message", domain.ErrChannelNotFound)
 	case "not_member":
 		return domain.Message{}, false, classify("append message", domain.ErrNotMember)
+	case "fenced":
+		return domain.Message{}, false, classify("append message", errFenced)
 	case "stored", "duplicate":
 	default:
 		return domain.Message{}, false, fmt.Errorf("append message: unexpected outcome %q", out.status)

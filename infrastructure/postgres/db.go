@@ -52,8 +52,11 @@ type DB struct {
 	// appSQL is the chat_app pool under app, for the send path, which is
 	// one statement and gains nothing from gorm but its overhead.
 	appSQL *sql.DB
-	pools  []*sql.DB
-	logger *slog.Logger
+	// systemSQL is the chat_system pool under system, for work that needs
+	// a connection of its own (a session-level advisory lock).
+	systemSQL *sql.DB
+	pools     []*sql.DB
+	logger    *slog.Logger
 	// actorKey signs the acting user of every user-scoped transaction.
 	actorKey []byte
 
@@ -91,7 +94,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*DB, error) {
 		return nil, err
 	}
 	systemCfg := loginConfig(pgcfg, roleSystem, cfg.SystemPassword)
-	if db.system, _, err = db.openPool(ctx, systemCfg, roleSystem, systemPoolSize); err != nil {
+	if db.system, db.systemSQL, err = db.openPool(ctx, systemCfg, roleSystem, systemPoolSize); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -84,3 +85,13 @@ func pgCode(err error) string {
 	}
 	return ""
 }
+
+// fenceRetryAfter is the retry hint of a change refused by a fence.
+const fenceRetryAfter = 200 * time.Millisecond
+
+// errFenced refuses a change of a channel that is moving to another shard
+// (ShardMover). ShardedStore waits and tries again on the channel's new
+// shard; only a fence that outlasts its patience reaches the client, as
+// `unavailable` with retryAfterMs.
+var errFenced = &domain.Error{Kind: domain.KindUnavailable, RetryAfter: fenceRetryAfter,
+	Message: "the channel is moving between database shards; retry shortly with the same ids"}

@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/chatd/chat/application/chat"
 	"github.com/chatd/chat/domain"
 	"github.com/chatd/chat/infrastructure/postgres/pgtest"
 )
@@ -69,20 +71,20 @@ func newUsers(t *testing.T, db *DB, n int) []string {
 }
 
 // newGroup creates a group of members (the first is the creator).
-func newGroup(t *testing.T, store *ChatStore, members ...string) domain.Channel {
+func newGroup(t *testing.T, store chat.Store, members ...string) domain.Channel {
 	t.Helper()
 	spec := domain.NewChannelSpec{Type: domain.ChannelGroup, Name: "g", CreatorID: members[0], MemberIDs: members[1:]}
 	return createChannel(t, store, spec)
 }
 
 // newDirect creates the direct channel of a and b, created by a.
-func newDirect(t *testing.T, store *ChatStore, a, b string) domain.Channel {
+func newDirect(t *testing.T, store chat.Store, a, b string) domain.Channel {
 	t.Helper()
 	spec := domain.NewChannelSpec{Type: domain.ChannelDirect, CreatorID: a, MemberIDs: []string{b}}
 	return createChannel(t, store, spec)
 }
 
-func createChannel(t *testing.T, store *ChatStore, spec domain.NewChannelSpec) domain.Channel {
+func createChannel(t *testing.T, store chat.Store, spec domain.NewChannelSpec) domain.Channel {
 	t.Helper()
 	members, err := spec.Members()
 	if err != nil {
@@ -95,7 +97,7 @@ func createChannel(t *testing.T, store *ChatStore, spec domain.NewChannelSpec) d
 	return ch
 }
 
-func send(t *testing.T, store *ChatStore, sender, channelID, body string) domain.Message {
+func send(t *testing.T, store chat.Store, sender, channelID, body string) domain.Message {
 	t.Helper()
 	msg, _, err := store.AppendMessage(testContext(t), domain.Actor{UserID: sender, SessionID: "s-test"}, domain.Message{
 		ChannelID: channelID, SenderID: sender, ClientMessageID: randomID("c-"), Body: body, Status: domain.MessageSent,
@@ -123,4 +125,20 @@ func countRows(t *testing.T, db *DB, query string, args ...any) int64 {
 		t.Fatalf("count %q: %v", query, err)
 	}
 	return n
+}
+
+// openTestShards opens the shard map of db: db alone when n is 0, else n
+// fresh shard databases beside it, with db as the directory only.
+func openTestShards(t *testing.T, db *DB, n int) *Shards {
+	t.Helper()
+	var specs []ShardSpec
+	for i := range n {
+		specs = append(specs, ShardSpec{ID: fmt.Sprintf("s%d", i+1), URL: pgtest.NewDatabase(t), Weight: 1, State: ShardActive})
+	}
+	shards, err := OpenShards(testContext(t), db, Config{ActorKey: testActorKey}, specs, testLogger())
+	if err != nil {
+		t.Fatalf("OpenShards: %v", err)
+	}
+	t.Cleanup(func() { shards.Close() })
+	return shards
 }

@@ -7,14 +7,15 @@ import (
 
 // Members answers the fan-out router's "who is in these channels now" on
 // the system pool: routing is the system's decision, made for every user
-// at once, not a read on some user's behalf.
+// at once, not a read on some user's behalf. It asks each channel's shard,
+// whose memberships are the authoritative ones, not the directory's index.
 type Members struct {
-	db *DB
+	shards *Shards
 }
 
-// NewMembers returns the members reader over db.
-func NewMembers(db *DB) *Members {
-	return &Members{db: db}
+// NewMembers returns the members reader over the shards.
+func NewMembers(shards *Shards) *Members {
+	return &Members{shards: shards}
 }
 
 // ChannelMembers returns the member ids of each channel of channelIDs that
@@ -32,17 +33,31 @@ func (m *Members) ChannelMembers(ctx context.Context, channelIDs []string) (map[
 	if len(ids) == 0 {
 		return out, nil
 	}
+	byShard, err := m.shards.group(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for sh, ids := range byShard {
+		if err := shardMembers(ctx, sh.db, ids, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// shardMembers adds the members of channels ids of one database to out.
+func shardMembers(ctx context.Context, db *DB, ids []string, out map[string][]string) error {
 	var rows []struct {
 		ChannelID string `gorm:"column:channel_id"`
 		UserID    string `gorm:"column:user_id"`
 	}
-	err := m.db.system.WithContext(ctx).Raw(`SELECT channel_id::text AS channel_id, user_id FROM memberships
+	err := db.system.WithContext(ctx).Raw(`SELECT channel_id::text AS channel_id, user_id FROM memberships
 		WHERE channel_id = ANY (?::uuid[])`, textArray(ids)).Scan(&rows).Error
 	if err != nil {
-		return nil, classify(fmt.Sprintf("read the members of %d channels", len(ids)), err)
+		return classify(fmt.Sprintf("read the members of %d channels", len(ids)), err)
 	}
 	for _, r := range rows {
 		out[r.ChannelID] = append(out[r.ChannelID], r.UserID)
 	}
-	return out, nil
+	return nil
 }

@@ -20,7 +20,7 @@ func TestMembersReadsEveryChannelsMembersAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got, err := NewMembers(db).ChannelMembers(testContext(t), []string{group.ID, direct.ID, uuid.NewString(), "not-a-uuid"})
+	got, err := NewMembers(openTestShards(t, db, 0)).ChannelMembers(testContext(t), []string{group.ID, direct.ID, uuid.NewString(), "not-a-uuid"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestMembersReadsEveryChannelsMembersAtOnce(t *testing.T) {
 		}
 	}
 
-	if got, err := NewMembers(db).ChannelMembers(testContext(t), []string{"not-a-uuid"}); err != nil || len(got) != 0 {
+	if got, err := NewMembers(openTestShards(t, db, 0)).ChannelMembers(testContext(t), []string{"not-a-uuid"}); err != nil || len(got) != 0 {
 		t.Errorf("only bad ids: %v, %v; want nothing and no error", got, err)
 	}
 }

@@ -82,29 +82,15 @@ func (n *NodeLiveness) beat(ctx context.Context, starting bool) (bool, error) {
 // serving, and if it stays silent past the grace period its users are
 // swept, then announced again by onResume when the beats come back.
 func (n *NodeLiveness) Run(ctx context.Context) error {
-	ticker := time.NewTicker(n.interval)
-	defer ticker.Stop()
 	edge := retry.NewEdge(n.logger, slog.LevelError, "node liveness")
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-ticker.C:
-		}
+	return retry.Every(ctx, n.interval, edge, func(ctx context.Context) error {
 		stale, err := n.Beat(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			edge.Fail(ctx, err)
-			continue
-		}
-		edge.OK(ctx)
-		if stale {
+		if err == nil && stale {
 			n.logger.WarnContext(ctx, "this node looked dead to the cluster; announcing its users again")
 			if n.onResume != nil {
 				n.onResume()
 			}
 		}
-	}
+		return err
+	})
 }

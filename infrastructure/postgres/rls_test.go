@@ -3,15 +3,34 @@ package postgres
 import (
 	"strings"
 	"testing"
+
+	"github.com/chatd/chat/application/chat"
 )
 
 // TestRowLevelSecurity checks the policies in the database itself, past the
 // store: a raw connection logged in as chat_app and proven as user A, the
 // way any bug in a handler would reach the tables.
+//
+// It runs on a single database and on a shard: a channel's rows on a shard
+// are as closed as they were on the one database.
 func TestRowLevelSecurity(t *testing.T) {
 	t.Parallel()
-	db, url := openTestDB(t)
-	store := NewChatStore(db)
+	t.Run("one database", func(t *testing.T) {
+		t.Parallel()
+		db, url := openTestDB(t)
+		checkRowLevelSecurity(t, db, NewChatStore(db), url)
+	})
+	t.Run("on a shard", func(t *testing.T) {
+		t.Parallel()
+		db, _ := openTestDB(t)
+		shards := openTestShards(t, db, 1)
+		checkRowLevelSecurity(t, db, NewShardedStore(shards, testLogger()), shards.byID["s1"].spec.URL)
+	})
+}
+
+// checkRowLevelSecurity creates channels through store (users in db) and
+// attacks the database at url, where the channels' rows are.
+func checkRowLevelSecurity(t *testing.T, db *DB, store chat.Store, url string) {
 	users := newUsers(t, db, 4)
 	a, b, c, d := users[0], users[1], users[2], users[3]
 
@@ -91,7 +110,7 @@ func TestRowLevelSecurity(t *testing.T) {
 	})
 	t.Run("cannot create a channel without herself", func(t *testing.T) {
 		refused(t, denied, "acting user must be a member",
-			"SELECT * FROM chat_create_channel('group', 'x', $1)", []string{b, c})
+			"SELECT * FROM chat_create_channel(gen_random_uuid(), NULL, 'group', 'x', $1, now())", []string{b, c})
 	})
 	t.Run("cannot remove others", func(t *testing.T) {
 		tag, err := conn.Exec(ctx, "DELETE FROM memberships WHERE channel_id = $1 AND user_id = $2", own.ID, b)

@@ -22,9 +22,14 @@ type channelRow struct {
 	// LastReadSeq is the acting user's read position, where a query joins
 	// the membership.
 	LastReadSeq int64 `gorm:"column:last_read_seq"`
+	// ShardID is where the channel's data lives, where a directory query
+	// reads it (NULL: in the same database).
+	ShardID sql.NullString `gorm:"column:shard_id"`
+	// Fenced is set while the channel moves away from this database.
+	Fenced bool `gorm:"column:fenced"`
 }
 
-const channelColumns = "id, type, name, last_seq, member_count, created_at"
+const channelColumns = "id, type, name, last_seq, member_count, created_at, fenced"
 
 func (r channelRow) domain(members []string) domain.Channel {
 	return domain.Channel{

@@ -95,7 +95,7 @@ func TestForgedActingUserActsAsNobody(t *testing.T) {
 			sqlRefused(t, conn, "42501", "row-level security",
 				"INSERT INTO memberships (channel_id, user_id) VALUES ($1, $2)", group.ID, b)
 			sqlRefused(t, conn, "42501", "acting user must be a member",
-				"SELECT * FROM chat_create_channel('group', 'x', $1)", []string{b, c})
+				"SELECT * FROM chat_create_channel(gen_random_uuid(), NULL, 'group', 'x', $1, now())", []string{b, c})
 			sqlRefused(t, conn, "42501", "no proven acting user",
 				"SELECT chat_record_event($1::jsonb)", `{"type":"member_left","channelId":"`+group.ID+`","userId":"`+b+`"}`)
 		})

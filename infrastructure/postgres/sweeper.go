@@ -55,28 +55,14 @@ func NewPresenceSweeper(db *DB, grace, interval time.Duration, onSwept func(n in
 // Run sweeps every interval until ctx ends. Failures are logged once until
 // the next success and retried at the next interval.
 func (s *PresenceSweeper) Run(ctx context.Context) error {
-	ticker := time.NewTicker(s.interval)
-	defer ticker.Stop()
 	edge := retry.NewEdge(s.logger, slog.LevelError, "presence sweep")
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-ticker.C:
-		}
+	return retry.Every(ctx, s.interval, edge, func(ctx context.Context) error {
 		n, _, err := s.Sweep(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			edge.Fail(ctx, err)
-			continue
-		}
-		edge.OK(ctx)
 		if n > 0 {
 			s.logger.InfoContext(ctx, "marked the users of dead nodes offline", slog.Int("users", n))
 		}
-	}
+		return err
+	})
 }
 
 // Sweep marks offline the users of dead nodes, a batch per transaction,

@@ -20,6 +20,8 @@ package httpapi
 //	@tag.description	List and inspect channels and their history; remove members.
 //	@tag.name			cluster
 //	@tag.description	The gateway nodes and how the consistent hash ring splits users between them.
+//	@tag.name			shards
+//	@tag.description	The database shards of the channel store: list them, add one, drain one; channels move online.
 //	@tag.name			gateway
 //	@tag.description	For clients: which node to open the WebSocket on (user token).
 //	@tag.name			ops

@@ -30,4 +30,7 @@ type Admin interface {
 	RemoveMember(ctx context.Context, channelID, userID string) error
 	Presence(ctx context.Context, userID string) (admin.Presence, error)
 	Nodes(ctx context.Context) ([]admin.Node, error)
+	Shards(ctx context.Context) (admin.ShardStatus, error)
+	AddShard(ctx context.Context, id, url string, weight int) (admin.Shard, error)
+	DrainShard(ctx context.Context, id string) error
 }

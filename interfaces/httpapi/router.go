@@ -82,6 +82,9 @@ func NewRouter(d Deps) http.Handler {
 		r.Get("/channels/{id}/messages", ops.channelMessages)
 		r.Delete("/channels/{id}/members/{userId}", ops.removeMember)
 		r.Get("/cluster", ops.cluster)
+		r.Get("/shards", ops.listShards)
+		r.Post("/shards", ops.addShard)
+		r.Delete("/shards/{id}", ops.drainShard)
 	})
 	web := webApp{dir: d.WebDir}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,188 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/chatd/chat/application/admin"
+	"github.com/chatd/chat/domain"
+)
+
+var _ admin.ShardMap = (*ShardAdmin)(nil)
+
+// ShardAdmin is the operator's view of the shard map: listing, adding and
+// draining shards (the mover does the moving).
+type ShardAdmin struct {
+	shards *Shards
+	mover  *ShardMover
+	// createLocal lets a shard be added without a URL: the service creates
+	// its database beside the directory (embedded mode).
+	createLocal bool
+}
+
+// NewShardAdmin returns the admin of the shards; createLocal as above.
+func NewShardAdmin(shards *Shards, mover *ShardMover, createLocal bool) *ShardAdmin {
+	return &ShardAdmin{shards: shards, mover: mover, createLocal: createLocal}
+}
+
+// Shards lists the map with each shard's share of the ring, channel and
+// message counts, and the moves in progress.
+func (a *ShardAdmin) Shards(ctx context.Context) (admin.ShardStatus, error) {
+	if err := a.shards.Refresh(ctx); err != nil {
+		return admin.ShardStatus{}, err
+	}
+	shares := a.shards.shares()
+	var status admin.ShardStatus
+	for _, sh := range a.shards.all() {
+		spec := a.shards.specOf(sh)
+		info := admin.Shard{ID: spec.ID, URL: redact(spec.URL), Weight: spec.Weight, State: spec.State, Share: shares[spec.ID]}
+		query, args := "SELECT count(*) FROM channels WHERE shard_id = ?", []any{sh.spec.ID}
+		if sh.isDirectory() {
+			query, args = "SELECT count(*) FROM channels WHERE shard_id IS NULL", nil
+		}
+		if err := a.shards.dir.system.WithContext(ctx).Raw(query, args...).Scan(&info.Channels).Error; err != nil {
+			return admin.ShardStatus{}, classify("count a shard's channels", err)
+		}
+		// Unreachable shards are listed with no message count.
+		err := sh.db.system.WithContext(ctx).Raw("SELECT count(*) FROM messages").Scan(&info.Messages).Error
+		info.Reachable = err == nil
+		status.Shards = append(status.Shards, info)
+	}
+	var moving []journalRow
+	err := a.shards.dir.system.WithContext(ctx).
+		Raw("SELECT channel_id::text AS channel_id, from_shard, to_shard, switched FROM shard_moves ORDER BY started_at").Scan(&moving).Error
+	if err != nil {
+		return admin.ShardStatus{}, classify("read the move journal", err)
+	}
+	for _, m := range moving {
+		status.Moving = append(status.Moving, admin.ShardMove{ChannelID: m.ChannelID, From: m.From, To: m.To})
+	}
+	recent, total, longest := a.mover.Moves()
+	status.MovesDone, status.LongestFence = total, longest
+	for _, r := range recent {
+		status.Recent = append(status.Recent, admin.ShardMove{ChannelID: r.ChannelID, From: r.From, To: r.To, Fence: r.Fence, At: r.At})
+	}
+	return status, nil
+}
+
+// AddShard opens a new shard (migrating it), checks that it holds no
+// channel (so that neither the directory nor another shard can be added
+// twice), and puts it on the ring: the mover then gives it its share.
+func (a *ShardAdmin) AddShard(ctx context.Context, id, rawURL string, weight int) (admin.Shard, error) {
+	if !shardIDPattern.MatchString(id) {
+		return admin.Shard{}, domain.Errorf(domain.KindValidation, "shard id %q: use 1 to 32 of a-z, 0-9, '-' and '_', starting with a letter or digit", id)
+	}
+	if weight == 0 {
+		weight = 1
+	}
+	if weight < 1 || weight > 1000 {
+		return admin.Shard{}, domain.Errorf(domain.KindValidation, "weight %d: between 1 and 1000", weight)
+	}
+	if _, err := a.shards.byShardID(id); err == nil {
+		return admin.Shard{}, domain.Errorf(domain.KindConflict, "shard %s exists", id)
+	}
+	if rawURL == "" {
+		if !a.createLocal {
+			return admin.Shard{}, domain.Errorf(domain.KindValidation, "url is required: only the embedded mode creates a shard's database itself")
+		}
+		created, err := a.shards.createLocal(ctx, id)
+		if err != nil {
+			return admin.Shard{}, err
+		}
+		rawURL = created
+	} else if _, err := pgconn.ParseConfig(rawURL); err != nil {
+		return admin.Shard{}, domain.Errorf(domain.KindValidation, "url is not a PostgreSQL URL")
+	}
+	spec := ShardSpec{ID: id, URL: rawURL, Weight: weight, State: ShardActive}
+	sh, err := a.shards.connect(ctx, spec)
+	if err != nil {
+		return admin.Shard{}, classify("open the new shard", err)
+	}
+	var held int64
+	err = sh.db.system.WithContext(ctx).Raw("SELECT count(*) FROM channels").Scan(&held).Error
+	sh.db.Close()
+	if err != nil {
+		return admin.Shard{}, classify("check the new shard is empty", err)
+	}
+	if held > 0 {
+		return admin.Shard{}, domain.Errorf(domain.KindConflict, "the database holds %d channels already: is it the directory or another shard?", held)
+	}
+	res := a.shards.dir.system.WithContext(ctx).
+		Exec("INSERT INTO shards (id, url, weight, state) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING", id, rawURL, weight, ShardActive)
+	if res.Error != nil {
+		return admin.Shard{}, classify("add the shard to the map", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return admin.Shard{}, domain.Errorf(domain.KindConflict, "shard %s exists", id)
+	}
+	if err := a.shards.Refresh(ctx); err != nil {
+		return admin.Shard{}, err
+	}
+	return admin.Shard{ID: id, URL: redact(rawURL), Weight: weight, State: ShardActive, Share: a.shards.shares()[id], Reachable: true}, nil
+}
+
+// DrainShard takes a shard off the ring: the mover gives all of its
+// channels to the others and then removes it from the map.
+func (a *ShardAdmin) DrainShard(ctx context.Context, id string) error {
+	if _, err := a.shards.byShardID(id); err != nil || id == "" {
+		return domain.Errorf(domain.KindNotFound, "no shard %q", id)
+	}
+	active := 0
+	for _, sh := range a.shards.all() {
+		if spec := a.shards.specOf(sh); spec.State == ShardActive && spec.ID != id {
+			active++
+		}
+	}
+	if active == 0 {
+		return domain.Errorf(domain.KindConflict, "shard %s is the last active shard; add another before draining it", id)
+	}
+	err := a.shards.dir.system.WithContext(ctx).Exec("UPDATE shards SET state = ? WHERE id = ?", ShardDraining, id).Error
+	if err != nil {
+		return classify("drain the shard", err)
+	}
+	return a.shards.Refresh(ctx)
+}
+
+// createLocal creates a shard's database beside the directory, which in
+// embedded mode is reached as the local cluster's superuser.
+func (s *Shards) createLocal(ctx context.Context, id string) (string, error) {
+	name := "chat_shard_" + strings.ReplaceAll(id, "-", "_")
+	conn, err := pgx.Connect(ctx, s.base.URL)
+	if err != nil {
+		return "", classify("connect to create a shard database", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil && pgCode(err) != "42P04" {
+		return "", classify("create database "+name, err)
+	}
+	u, err := url.Parse(s.base.URL)
+	if err != nil {
+		return "", fmt.Errorf("parse the directory's URL: %w", err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// shares is each active shard's share of the ring.
+func (s *Shards) shares() map[string]float64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.ring.Shares()
+}
+
+// redact hides a URL's password.
+func redact(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable)"
+	}
+	return u.Redacted()
+}
