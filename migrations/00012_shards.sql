@@ -33,6 +33,19 @@ ALTER TABLE shards FORCE ROW LEVEL SECURITY;
 CREATE POLICY system_all ON shards TO chat_system USING (true) WITH CHECK (true);
 GRANT SELECT, INSERT, UPDATE, DELETE ON shards TO chat_system;
 
+-- Every database of a deployment gets an identity of its own at
+-- migration, so that adding a shard can refuse the directory or a shard
+-- already in the map under another URL.
+CREATE TABLE chat_database (
+    singleton boolean PRIMARY KEY DEFAULT true CONSTRAINT chat_database_single CHECK (singleton),
+    id        uuid NOT NULL DEFAULT gen_random_uuid()
+);
+INSERT INTO chat_database DEFAULT VALUES;
+ALTER TABLE chat_database ENABLE ROW LEVEL SECURITY;
+ALTER TABLE chat_database FORCE ROW LEVEL SECURITY;
+CREATE POLICY system_read ON chat_database FOR SELECT TO chat_system USING (true);
+GRANT SELECT ON chat_database TO chat_system;
+
 -- chat_app's UPDATE grant on channels stays last_seq alone: placement and
 -- pending marks change only through the functions below or as chat_system.
 ALTER TABLE channels ADD COLUMN shard_id text;

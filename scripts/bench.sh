@@ -10,6 +10,10 @@
 #                        a real Kafka broker (scripts/kafka.sh start DIR,
 #                        which prints the bootstrap address)
 #   BENCH_MODE=all       both, one after the other
+#   BENCH_MODE=shards    embedded, once on 1 shard and once on 3
+#                        (CHAT_EMBEDDED_SHARDS): direct saturation and group
+#                        fan-out, then each shard's writes from
+#                        /admin/v1/shards
 #   BENCH_OUT=DIR        where the JSON reports go (default: a new /tmp dir)
 #   BENCH_DURATION=10s   measured phase of each scenario
 #   BENCH_CHATD=PATH     benchmark this chatd binary instead of building one
@@ -131,8 +135,27 @@ run_scenarios() {
 	bench "$label" burst-reconnect -conns 1000 -group-size 20 -rate 200 -down 2s -duration 5s
 }
 
-if [[ $MODE != embedded && $MODE != real && $MODE != all ]]; then
-	note "BENCH_MODE must be embedded, real or all, not $MODE"
+# run_shards: the store-bound scenarios on 1 and on 3 shards, each on a
+# fresh data directory (the shard map is kept in it).
+run_shards() {
+	local n
+	for n in 1 3; do
+		echo "== embedded mode on $n shard(s)"
+		start_chatd CHAT_EMBEDDED_SHARDS="$n" CHAT_DATA_DIR="$TMP/data-$n"
+		bench "shards$n" direct -pairs 200 -rate "${BENCH_SATURATE_RATE:-8000}"
+		bench "shards$n" group -groups 4 -group-size 50 -senders 0.2 -rate "${BENCH_GROUP_RATE:-400}"
+		echo "-- writes per shard (GET /admin/v1/shards)"
+		curl -fsS -H "Authorization: Bearer $ADMIN_TOKEN" "$BASE/admin/v1/shards" | python3 -c "
+import json, sys
+for s in json.load(sys.stdin)['shards']:
+    print('%s: %d messages in %d channels (ring share %.1f%%)' % (s['id'], s['messages'], s['channels'], 100 * s['share']))" ||
+			FAILED=1
+		stop_chatd
+	done
+}
+
+if [[ $MODE != embedded && $MODE != real && $MODE != all && $MODE != shards ]]; then
+	note "BENCH_MODE must be embedded, real, all or shards, not $MODE"
 	exit 2
 fi
 
@@ -144,6 +167,10 @@ else
 	$GO build -o "$BIN/chatd" ./cmd/chatd
 fi
 $GO build -o "$BIN/chatbench" ./cmd/chatbench
+
+if [[ $MODE == shards ]]; then
+	run_shards
+fi
 
 if [[ $MODE == embedded || $MODE == all ]]; then
 	echo "== embedded mode: chatd with its own PostgreSQL under $TMP/data"

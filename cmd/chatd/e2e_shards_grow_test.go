@@ -32,6 +32,7 @@ type ack struct {
 // different ids, about a quarter of the channels moved, and the mover
 // fenced exactly the channels that moved.
 func TestAddShardDuringSendsLosesNothing(t *testing.T) {
+	ownShards(t)
 	t.Parallel()
 	cfg := testConfig(pgtest.NewDatabase(t))
 	cfg.Shards.URLs = newShardURLs(t, 3)

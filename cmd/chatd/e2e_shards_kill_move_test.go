@@ -18,6 +18,7 @@ import (
 // on its owner of the new ring with all its messages, once each, seqs
 // 1..n, and takes new sends at the next seq.
 func TestKillDuringMoveFinishesAfterRestart(t *testing.T) {
+	ownShards(t)
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*moveTimeout)
 	defer cancel()

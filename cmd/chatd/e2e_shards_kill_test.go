@@ -21,6 +21,7 @@ import (
 // three on the shard, once: the channel exists with its three members,
 // the joiner is in, the leaver is out, and nothing is left pending.
 func TestKillBetweenDirectoryAndShardWrites(t *testing.T) {
+	ownShards(t)
 	t.Parallel()
 	cfg := testConfig(pgtest.NewDatabase(t))
 	cfg.Shards.URLs = newShardURLs(t, 1)

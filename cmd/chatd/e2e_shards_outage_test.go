@@ -18,6 +18,7 @@ func TestShardOutageIsUnavailableForItsChannelsOnly(t *testing.T) {
 	if os.Getenv("CHAT_TEST_DATABASE_URL") == "" && os.Getenv("CI") == "" {
 		t.Skip("CHAT_TEST_DATABASE_URL unset: run through make test")
 	}
+	ownShards(t)
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -21,6 +21,8 @@ const (
 	userID = `^[^\x00-\x20\x7f/]*$`
 	// notBlank is domain.ValidateUserName's "not blank": at least one
 	// character outside Go's unicode.IsSpace (listed literally).
+	// shardID is the shard map's id rule (migration 00012).
+	shardID  = `^[a-z0-9][a-z0-9_-]{0,31}$`
 	notBlank = "^[^\\x00]*[^\\x00\\x09-\\x0d\\x20\\x85\\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\\x00]*$"
 )
 
@@ -28,6 +30,7 @@ const (
 var propertyPatterns = map[string]string{
 	"CreateUserRequest.id":   userID,
 	"CreateUserRequest.name": notBlank,
+	"AddShardRequest.id":     shardID,
 }
 
 // parameterPatterns are the parameters (operation id, name) with a rule

@@ -101,16 +101,17 @@ func (a *ShardAdmin) AddShard(ctx context.Context, id, rawURL string, weight int
 	spec := ShardSpec{ID: id, URL: rawURL, Weight: weight, State: ShardActive}
 	sh, err := a.shards.connect(ctx, spec)
 	if err != nil {
-		return admin.Shard{}, classify("open the new shard", err)
+		if domain.KindOf(err) == domain.KindUnavailable {
+			return admin.Shard{}, err
+		}
+		// A wrong password, a missing database, a role that may not
+		// migrate: the operator's URL is wrong, not the service.
+		return admin.Shard{}, domain.Errorf(domain.KindValidation, "cannot open and migrate the shard's database: %v", err)
 	}
-	var held int64
-	err = sh.db.system.WithContext(ctx).Raw("SELECT count(*) FROM channels").Scan(&held).Error
+	err = a.checkNew(ctx, sh.db)
 	sh.db.Close()
 	if err != nil {
-		return admin.Shard{}, classify("check the new shard is empty", err)
-	}
-	if held > 0 {
-		return admin.Shard{}, domain.Errorf(domain.KindConflict, "the database holds %d channels already: is it the directory or another shard?", held)
+		return admin.Shard{}, err
 	}
 	res := a.shards.dir.system.WithContext(ctx).
 		Exec("INSERT INTO shards (id, url, weight, state) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING", id, rawURL, weight, ShardActive)
@@ -124,6 +125,41 @@ func (a *ShardAdmin) AddShard(ctx context.Context, id, rawURL string, weight int
 		return admin.Shard{}, err
 	}
 	return admin.Shard{ID: id, URL: redact(rawURL), Weight: weight, State: ShardActive, Share: a.shards.shares()[id], Reachable: true}, nil
+}
+
+// checkNew refuses a database that is the directory or a shard of the
+// map already (under another URL), or that holds channels.
+func (a *ShardAdmin) checkNew(ctx context.Context, db *DB) error {
+	id, err := db.identity(ctx)
+	if err != nil {
+		return err
+	}
+	for _, other := range append(a.shards.all(), a.shards.home) {
+		otherID, err := other.db.identity(ctx)
+		if err != nil {
+			return err
+		}
+		if otherID == id {
+			return domain.Errorf(domain.KindConflict, "the database is the directory or a shard of the map already")
+		}
+	}
+	var held int64
+	if err := db.system.WithContext(ctx).Raw("SELECT count(*) FROM channels").Scan(&held).Error; err != nil {
+		return classify("check the new shard is empty", err)
+	}
+	if held > 0 {
+		return domain.Errorf(domain.KindConflict, "the database holds %d channels already", held)
+	}
+	return nil
+}
+
+// identity is the database's own id (migration 00012).
+func (db *DB) identity(ctx context.Context) (string, error) {
+	var id string
+	if err := db.system.WithContext(ctx).Raw("SELECT id::text FROM chat_database").Scan(&id).Error; err != nil {
+		return "", classify("read the database's identity", err)
+	}
+	return id, nil
 }
 
 // DrainShard takes a shard off the ring: the mover gives all of its

@@ -66,29 +66,34 @@ func OpenShards(ctx context.Context, dir *DB, cfg Config, initial []ShardSpec, l
 	}
 	s := &Shards{dir: dir, base: cfg, logger: logger, sizes: newBatchSizes(), byID: map[string]*shard{}}
 	s.home = &shard{db: dir, store: newChatStore(dir, s.sizes)}
-	for _, spec := range specs {
-		if err := s.open(ctx, spec); err != nil {
-			s.Close()
-			return nil, err
+	// Opening migrates each shard: in parallel, as a node's start waits.
+	opened := make([]*shard, len(specs))
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			opened[i], errs[i] = s.connect(ctx, spec)
+		}()
+	}
+	wg.Wait()
+	for i, spec := range specs {
+		if errs[i] == nil {
+			opened[i].spec = spec
+			s.byID[spec.ID] = opened[i]
+			s.logger.Info("shard open", "shard", shardLabel(spec))
 		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		s.Close()
+		return nil, err
 	}
 	if err := s.rebuildRing(); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
-}
-
-// open connects to one shard of the map at start.
-func (s *Shards) open(ctx context.Context, spec ShardSpec) error {
-	sh, err := s.connect(ctx, spec)
-	if err != nil {
-		return err
-	}
-	sh.spec = spec
-	s.byID[spec.ID] = sh
-	s.logger.Info("shard open", "shard", shardLabel(spec))
-	return nil
 }
 
 // rebuildRing places new channels over the active shards.

@@ -54,7 +54,7 @@ type AddShardRequest struct {
 	// URL is the shard's PostgreSQL URL; leave it out in embedded mode to have the service create the database in its local cluster.
 	URL string `json:"url,omitempty" example:"postgres://chat_app@10.0.0.9:5432/chat"`
 	// Weight scales the shard's share of the ring (1 to 1000; default 1).
-	Weight int `json:"weight,omitempty" example:"1"`
+	Weight int `json:"weight,omitempty" minimum:"0" maximum:"1000" example:"1"`
 } // @name AddShardRequest
 
 func toShardResponse(s admin.Shard) ShardResponse {
