@@ -51,16 +51,6 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		return nil, nil, err
 	}
 	perUser := provideLimiter(cfg)
-	chatService := chat.NewService(chatStore, perUser)
-	presenceStore := postgres.NewPresenceStore(db)
-	tracker := providePresenceTracker(cfg)
-	presenceMetrics, err := providePresenceMetrics(cfg, registry, tracker)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	presenceService := providePresenceService(cfg, presenceStore, tracker, clock, presenceMetrics)
 	members := postgres.NewMembers(db)
 	client, cleanup3, err := providePeers(cfg, membership, registry)
 	if err != nil {
@@ -68,6 +58,18 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		cleanup()
 		return nil, nil, err
 	}
+	live := provideLivePath(cfg, hub, members, membership, client, logger)
+	chatService := chat.NewService(chatStore, perUser, live)
+	presenceStore := postgres.NewPresenceStore(db)
+	tracker := providePresenceTracker(cfg)
+	presenceMetrics, err := providePresenceMetrics(cfg, registry, tracker)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	presenceService := providePresenceService(cfg, presenceStore, tracker, clock, presenceMetrics)
 	router := provideFanoutRouter(cfg, hub, members, membership, client, logger)
 	consumerHub := provideEventTarget(cfg, hub, router)
 	typingService := provideTyping(clock, chatService, consumerHub, logger)
@@ -134,7 +136,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		return nil, nil, err
 	}
 	mainPresenceWorkers := providePresenceWorkers(cfg, db, presenceService, nodeLiveness, presenceMetrics, logger)
-	mainClusterWorkers := provideClusterWorkers(cfg, hub, membership, logger)
+	mainClusterWorkers := provideClusterWorkers(cfg, hub, membership, live, logger)
 	v := provideWorkers(outboxRelay, sweeper, mainKafkaWorkers, mainPresenceWorkers, mainClusterWorkers)
 	app := newApp(cfg, handler, gateway, v, membership, logger)
 	return app, func() {

@@ -67,6 +67,7 @@ func (w *Sweeper) Run(ctx context.Context) error {
 			if n := w.hub.closeSilent(now, w.heartbeat); n > 0 {
 				w.log.DebugContext(ctx, "closed silent connections", "connections", n)
 			}
+			w.hub.closeStalled(now, HoldLimit)
 		}
 	}
 }
