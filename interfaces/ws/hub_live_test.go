@@ -35,7 +35,7 @@ func TestHubDropsWhatTheSecondPathBringsAgain(t *testing.T) {
 
 	deliver(t, h, liveMsg("c1", 1, "", "u2"), liveMsg("c1", 2, "", "u2"))
 	deliver(t, h, msg("c1", 1, ""), msg("c1", 2, ""), msg("c1", 3, "")) // durable, later
-	deliver(t, h, liveMsg("c1", 3, "", "u2"))                          // a live copy that was slower
+	deliver(t, h, liveMsg("c1", 3, "", "u2"))                           // a live copy that was slower
 
 	expectFrames(t, "subscriber", s, received("c1", 1, 2, 3))
 }
