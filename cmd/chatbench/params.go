@@ -24,10 +24,10 @@ type Params struct {
 	// ChannelSenders, when positive, is how many members of each channel
 	// send (direct: 1 or 2; group: overrides Senders), for the shapes of
 	// one sender connection per channel.
-	ChannelSenders int `json:"channelSenders,omitempty"`
-	Rate      float64 `json:"rate"`      // direct, group, burst-reconnect: messages/s, all senders together
-	BodySize  int     `json:"bodySize"`  // characters per message body
-	MarkRead  bool    `json:"markRead"`  // direct, group: receivers mark every message read
+	ChannelSenders int     `json:"channelSenders,omitempty"`
+	Rate           float64 `json:"rate"`     // direct, group, burst-reconnect: messages/s, all senders together
+	BodySize       int     `json:"bodySize"` // characters per message body
+	MarkRead       bool    `json:"markRead"` // direct, group: receivers mark every message read
 
 	Duration  time.Duration `json:"duration"`  // length of the measured phase
 	Heartbeat time.Duration `json:"heartbeat"` // idle: heartbeat interval per connection
