@@ -29,8 +29,7 @@ const maxHeld = 1024
 type cursor struct {
 	high    int64
 	replied map[int64]struct{}
-	// held maps a seq above high+1 to its frame, or to nil for the
-	// session's own message (moved past, never sent).
+	// held maps a seq above high+1 to its frame.
 	held map[int64][]byte
 	// stalled is when the cursor last made progress while holding
 	// something (zero when it holds nothing): a gap unfilled for too long
@@ -49,7 +48,7 @@ func (c *cursor) wants(seq int64) bool {
 }
 
 // offer takes message seq with its frame (nil for the session's own
-// message, which is moved past but not sent) at time now and returns the
+// message, which is moved past but never sent) at time now and returns the
 // frames now due, in seq order: none while an earlier seq is missing,
 // several when seq closes a gap. full reports that holding seq would pass
 // maxHeld.
@@ -58,6 +57,13 @@ func (c *cursor) offer(seq int64, frame []byte, now time.Time) (due [][]byte, fu
 		return nil, false
 	}
 	if seq > c.high+1 {
+		if frame == nil {
+			// The session's own message: nothing to send, so nothing to
+			// hold; remembered like its reply. If that memory is full, its
+			// copy on the durable path moves the run past it later.
+			c.recordReply(seq)
+			return nil, false
+		}
 		if len(c.held) >= maxHeld {
 			return nil, true
 		}

@@ -137,3 +137,26 @@ func TestHubClosesASessionWhoseGapStaysUnfilled(t *testing.T) {
 		t.Errorf("%d sessions still tracked as waiting", len(h.gapped))
 	}
 }
+
+func TestHubOwnMessagesAheadOfAGapAreNotHeld(t *testing.T) {
+	h := quietHub()
+	sender := join(t, h, "u1", 16, c1)
+	last := int64(maxHeld + 10)
+
+	// Seq 1 (another user's) is late; the sender's own messages pass it.
+	for seq := int64(2); seq <= last; seq++ {
+		deliver(t, h, liveMsg("c1", seq, sender.id, "u1"))
+	}
+	if h.sessionCount("u1") != 1 {
+		t.Fatal("sender closed: its own messages need no holding")
+	}
+	deliver(t, h, liveMsg("c1", 1, "s-other", "u1"))
+	// Past what the cursor could remember, the durable copies of the
+	// sender's own messages move it on.
+	for seq := int64(1); seq <= last; seq++ {
+		deliver(t, h, msg("c1", seq, sender.id))
+	}
+	deliver(t, h, liveMsg("c1", last+1, "s-other", "u1"))
+
+	expectFrames(t, "sender", sender, received("c1", 1, last+1))
+}
