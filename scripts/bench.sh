@@ -124,7 +124,7 @@ bench() {
 # rates stay well below what a 2-core machine shared by server, database,
 # broker and load generator sustains (direct saturates at about 4,500
 # durable messages/s embedded and 4,200 with a real broker, see
-# docs/performance.md): an overloaded run fails its reply deadline, and
+# docs/performance-history.md): an overloaded run fails its reply deadline, and
 # this target checks behaviour. Raise BENCH_DIRECT_RATE, BENCH_GROUP_RATE
 # or BENCH_IDLE_CONNS to push further.
 run_scenarios() {
