@@ -82,7 +82,9 @@ func (l *Live) Publish(ev domain.Event) {
 	}
 }
 
-// Dropped reports how many events found the queue full.
+// Dropped reports how many deliveries the live path left to the durable
+// path: events that found a queue full, or whose members lookup or send
+// failed (an event counts once per node it missed).
 func (l *Live) Dropped() int64 { return l.dropped.Load() }
 
 // Run dispatches until ctx ends, then waits for the node senders.
@@ -127,6 +129,7 @@ func (l *Live) dispatch(ctx context.Context, batch []domain.Event) {
 	cancel()
 	if err != nil {
 		if ctx.Err() == nil {
+			l.dropped.Add(int64(len(batch)))
 			l.edge.Fail(ctx, err, slog.Int("events", len(batch)))
 		}
 		return
@@ -235,6 +238,7 @@ func (ln *lane) send(ctx context.Context, events []domain.Event) {
 	defer cancel()
 	if err := ln.live.peers.Send(sctx, ln.node, events); err != nil {
 		if ctx.Err() == nil {
+			ln.live.dropped.Add(int64(len(events)))
 			ln.edge.Fail(ctx, err, slog.Int("events", len(events)))
 		}
 		return

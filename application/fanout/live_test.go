@@ -112,6 +112,9 @@ func TestLiveLeavesToTheDurablePathWhatItCannotDeliverAtOnce(t *testing.T) {
 	if ids(got)[0] != "c1/2" || tries != 2 {
 		t.Errorf("n2 got %v after %d tries; the failed seq 1 must not be retried (the durable path has it)", ids(got), tries)
 	}
+	if n := f.live.Dropped(); n != 1 {
+		t.Errorf("Dropped = %d, want the one event n2 missed", n)
+	}
 }
 
 func TestLiveSkipsABatchWhoseMembersLookupFails(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/google/wire"
@@ -88,8 +89,16 @@ func provideFanoutRouter(cfg config.Config, hub *ws.Hub, members fanout.Members,
 // provideLivePath hands each stored message to the hubs of its recipients'
 // nodes right after the commit: this node's directly, the others' over the
 // peer client; the consumer's path stays as the guarantee.
-func provideLivePath(cfg config.Config, hub *ws.Hub, members fanout.Members, placement fanout.Placement, sender fanout.Peers, logger *slog.Logger) *fanout.Live {
-	return fanout.NewLive(cfg.NodeID, hub, members, placement, sender, logger)
+func provideLivePath(cfg config.Config, hub *ws.Hub, members fanout.Members, placement fanout.Placement, sender fanout.Peers, registry *prometheus.Registry, logger *slog.Logger) (*fanout.Live, error) {
+	live := fanout.NewLive(cfg.NodeID, hub, members, placement, sender, logger)
+	dropped := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "chatd_live_dropped_total",
+		Help: "Deliveries the live path left to the durable path (a full queue, a failed members lookup or node send), one per event and node.",
+	}, func() float64 { return float64(live.Dropped()) })
+	if err := registry.Register(dropped); err != nil {
+		return nil, fmt.Errorf("register live path metrics: %w", err)
+	}
+	return live, nil
 }
 
 // provideEventTarget is where the consumer hands what it reads: a single

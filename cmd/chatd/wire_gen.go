@@ -58,7 +58,13 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		cleanup()
 		return nil, nil, err
 	}
-	live := provideLivePath(cfg, hub, members, membership, client, logger)
+	live, err := provideLivePath(cfg, hub, members, membership, client, registry, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	chatService := chat.NewService(chatStore, perUser, live)
 	presenceStore := postgres.NewPresenceStore(db)
 	tracker := providePresenceTracker(cfg)
