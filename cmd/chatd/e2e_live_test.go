@@ -61,11 +61,16 @@ func sendMany(c *client, channelID, tag string, n int) []int64 {
 //  3. with the broker still stopped, the node of one sender is killed
 //     (kill -9) in the middle of its stream while the other sender goes
 //     on, so a message it committed may never have been sent live and
-//     the readers hold what follows; once the broker continues, the
-//     durable path fills that gap and repeats the rest.
+//     the readers hold what follows; the node fills that gap from the
+//     database (ws.GapFiller), so the readers get every message while
+//     the broker is still stopped;
+//  4. once the broker continues, the durable path brings everything
+//     again, which the readers must not see twice: a join, which takes
+//     the durable path only and comes after the channel's messages in
+//     it, marks when that has happened.
 //
-// At the end each surviving reader's stream is 1..N exactly, N being the
-// channel's last seq in the database.
+// Each surviving reader's stream is 1..N exactly, N being the channel's
+// last seq in the database.
 func TestLiveAndDurablePathsGiveEachConnectionEverySeqOnce(t *testing.T) {
 	kafkatest.Brokers(t) // the test broker proves Java and Maven work here
 	endpoint := etcdtest.Endpoints(t)[0]
@@ -129,6 +134,7 @@ func TestLiveAndDurablePathsGiveEachConnectionEverySeqOnce(t *testing.T) {
 	checkStream(t, "reader on C, live path alone", streamC.waitForSeq(t, "reader on C", last, waitTimeout), 1, last)
 
 	// 3. Node A killed mid-stream, the broker still stopped.
+	joinerID, joinerToken := userOwnedBy(t, nodeB, "live-b")
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); sendMany(senderA, g.ChannelID, "three-a", 1000) }()
@@ -139,14 +145,20 @@ func TestLiveAndDurablePathsGiveEachConnectionEverySeqOnce(t *testing.T) {
 		sendMany(senderB, g.ChannelID, "three-c", 20)
 	}()
 	wg.Wait()
-	pauseBroker(t, brokerDir, syscall.SIGCONT)
-
 	waitNoSendInFlight(t, dbURL)
 	stored := history(nodeC.connect(t, readerCToken), g.ChannelID)
 	total := int64(len(stored))
 	checkStream(t, "history", stored, 1, total)
-	// The durable path may need the consumer group to notice that node A
-	// is gone (its session timeout) before it reads A's partitions again.
-	checkStream(t, "reader on B", streamB.waitForSeq(t, "reader on B", total, 60*time.Second), 1, total)
-	checkStream(t, "reader on C", streamC.waitForSeq(t, "reader on C", total, 60*time.Second), 1, total)
+	checkStream(t, "reader on B, broker stopped", streamB.waitForSeq(t, "reader on B", total, waitTimeout), 1, total)
+	checkStream(t, "reader on C, broker stopped", streamC.waitForSeq(t, "reader on C", total, waitTimeout), 1, total)
+
+	// 4. The broker back: the durable path repeats everything. The
+	// consumer group may first have to notice that node A is gone (its
+	// session timeout) before it reads A's partitions again.
+	pauseBroker(t, brokerDir, syscall.SIGCONT)
+	nodeB.connect(t, joinerToken).mustRequest("join_channel", map[string]any{"channelId": g.ChannelID}, "channel_joined", nil)
+	streamB.waitJoined(t, "reader on B", joinerID, 60*time.Second)
+	streamC.waitJoined(t, "reader on C", joinerID, 60*time.Second)
+	checkStream(t, "reader on B, both paths", streamB.messages(), 1, total)
+	checkStream(t, "reader on C, both paths", streamC.messages(), 1, total)
 }

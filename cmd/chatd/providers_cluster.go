@@ -123,11 +123,13 @@ func providePeerEndpoint(cfg config.Config, hub *ws.Hub, logger *slog.Logger) pe
 }
 
 // clusterWorkers are the delivery's background loops: the live path's
-// dispatcher, and the migration sweep in a cluster.
+// dispatcher, the filler of gaps the live path left (from the database,
+// read as each stalled stream's user), and the migration sweep in a
+// cluster.
 type clusterWorkers []namedWorker
 
-func provideClusterWorkers(cfg config.Config, hub *ws.Hub, membership *cluster.Membership, live *fanout.Live, logger *slog.Logger) clusterWorkers {
-	workers := clusterWorkers{{"live path", live}}
+func provideClusterWorkers(cfg config.Config, hub *ws.Hub, membership *cluster.Membership, live *fanout.Live, history *chat.Service, logger *slog.Logger) clusterWorkers {
+	workers := clusterWorkers{{"live path", live}, {"gap filler", ws.NewGapFiller(hub, history, logger)}}
 	if !cfg.Cluster.Clustered() {
 		return workers
 	}

@@ -142,7 +142,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		return nil, nil, err
 	}
 	mainPresenceWorkers := providePresenceWorkers(cfg, db, presenceService, nodeLiveness, presenceMetrics, logger)
-	mainClusterWorkers := provideClusterWorkers(cfg, hub, membership, live, logger)
+	mainClusterWorkers := provideClusterWorkers(cfg, hub, membership, live, chatService, logger)
 	v := provideWorkers(outboxRelay, sweeper, mainKafkaWorkers, mainPresenceWorkers, mainClusterWorkers)
 	app := newApp(cfg, handler, gateway, v, membership, logger)
 	return app, func() {

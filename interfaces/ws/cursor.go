@@ -127,5 +127,16 @@ func (c *cursor) recordReply(seq int64) {
 	c.replied[seq] = struct{}{}
 }
 
+// firstHeld returns the lowest seq held, if any.
+func (c *cursor) firstHeld() (int64, bool) {
+	first, ok := int64(0), false
+	for seq := range c.held {
+		if !ok || seq < first {
+			first, ok = seq, true
+		}
+	}
+	return first, ok
+}
+
 // holding reports how many messages wait for an earlier seq.
 func (c *cursor) holding() int { return len(c.held) }

@@ -42,16 +42,21 @@ func (h *Hub) Deliver(ctx context.Context, events []domain.Event) error {
 		}
 		h.route(ev, nil)
 	}
+	h.unlockBatch()
+	return nil
+}
+
+// unlockBatch ends a batch of frames queued with delivering set: it
+// unlocks the hub and only then starts the flushers the batch needs. A
+// flusher started at a session's first frame would often write it alone,
+// and the write(2) per frame was most of chatd's CPU in group fan-out.
+func (h *Hub) unlockBatch() {
 	starts := h.starts
 	h.delivering, h.starts = false, nil
 	h.mu.Unlock()
-	// Only now, with every frame of the batch queued: a flusher started at
-	// a session's first frame would often write it alone, and the write(2)
-	// per frame was most of chatd's CPU in group fan-out.
 	for _, s := range starts {
 		s.conn.Flush()
 	}
-	return nil
 }
 
 // route applies one event to the subscriptions and queues its frames. With

@@ -10,11 +10,11 @@ import (
 // without progress before the session is closed with 4008, so its client
 // catches up with get_messages and starts a stream without the gap. A gap
 // that lasts comes from a live delivery that never arrived (its node died
-// between commit and delivery); the durable path fills it within its own
-// latency, well under a second, or, when the dead node was reading the
-// channel's partition, once the consumer group has given that partition
-// to another node: its session timeout and a rebalance, 10 s each at
-// most (infrastructure/kafka).
+// between commit and delivery); the GapFiller reads it from the database
+// after FillAfter, and the durable path brings it within its own latency
+// (up to a consumer-group session timeout and rebalance, 10 s each, when
+// the dead node read the channel's partition). This limit is for when
+// neither can: the database away as well.
 const HoldLimit = 30 * time.Second
 
 // closeStalled closes every session one of whose channels has held
