@@ -80,6 +80,12 @@ func (g *GapFiller) fillOnce(ctx context.Context, now time.Time) {
 			continue
 		}
 		g.edge.OK(ctx)
+		if len(msgs) > 0 {
+			// Rare (a node died between commit and live send), and worth
+			// knowing when it happens.
+			g.log.InfoContext(ctx, "filled a gap in live delivery from the database",
+				"channel", gap.channelID, "user", gap.actor.UserID, "after_seq", gap.after, "messages", len(msgs))
+		}
 		g.hub.fill(gap, msgs)
 	}
 }
