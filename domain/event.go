@@ -34,4 +34,10 @@ type Event struct {
 	Presence      *UserPresence
 	ChannelIDs    []string // presence_changed
 	OriginSession string
+	// Recipients, when not nil, limits delivery to these users'
+	// connections. The live path sets it on a message to the channel's
+	// members read after the commit, so a connection whose user was
+	// removed meanwhile, and whose member_left is still on the durable
+	// path, gets nothing newer. Events of the outbox leave it nil.
+	Recipients []string
 }

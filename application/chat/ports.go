@@ -60,3 +60,11 @@ type Store interface {
 type SendLimiter interface {
 	AllowSend(userID string) bool
 }
+
+// LivePath hands committed events straight to the nodes of their
+// recipients (application/fanout.Live), beside the outbox and the broker,
+// which stay the guarantee. Publish must not wait: a send's reply is not
+// held up by anyone's delivery.
+type LivePath interface {
+	Publish(ev domain.Event)
+}

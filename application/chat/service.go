@@ -14,11 +14,14 @@ const MaxLookupIDs = 100
 type Service struct {
 	store   Store
 	limiter SendLimiter
+	live    LivePath
 }
 
-// NewService builds the chat use cases over a store and a send limiter.
-func NewService(store Store, limiter SendLimiter) *Service {
-	return &Service{store: store, limiter: limiter}
+// NewService builds the chat use cases over a store, a send limiter and
+// the live path (nil: events reach connections over the durable path
+// alone).
+func NewService(store Store, limiter SendLimiter, live LivePath) *Service {
+	return &Service{store: store, limiter: limiter, live: live}
 }
 
 // CreateChannelInput is what a client sends to create a channel.
@@ -60,7 +63,8 @@ type SendMessageInput struct {
 // SendMessage validates and stores a message. A retry with the same
 // clientMessageId returns the original message. The rate limit is checked
 // before the store is touched, so a refused message is never stored and
-// takes no seq.
+// takes no seq. A stored message goes to the live path at once; a repeat
+// wrote no event and sends none.
 func (s *Service) SendMessage(ctx context.Context, actor domain.Actor, in SendMessageInput) (domain.Message, error) {
 	if in.ChannelID == "" {
 		return domain.Message{}, domain.Errorf(domain.KindValidation, "channelId must not be empty")
@@ -81,9 +85,14 @@ func (s *Service) SendMessage(ctx context.Context, actor domain.Actor, in SendMe
 		Body:            in.Body,
 		Status:          domain.MessageSent,
 	}
-	stored, _, err := s.store.AppendMessage(ctx, actor, msg, in.Ordered)
+	stored, duplicate, err := s.store.AppendMessage(ctx, actor, msg, in.Ordered)
 	if err != nil {
 		return domain.Message{}, fmt.Errorf("send message to %s: %w", in.ChannelID, err)
+	}
+	if !duplicate && s.live != nil {
+		// The same event the store wrote to the outbox in the commit.
+		m := stored
+		s.live.Publish(domain.Event{Type: domain.EventMessageCreated, ChannelID: stored.ChannelID, Message: &m, OriginSession: actor.SessionID})
 	}
 	return stored, nil
 }

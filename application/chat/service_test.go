@@ -17,8 +17,13 @@ func newTestService(users ...string) (*Service, *fakeStore, *countingLimiter) {
 	for _, u := range users {
 		limiter.left[u] = 1000
 	}
-	return NewService(store, limiter), store, limiter
+	return NewService(store, limiter, nil), store, limiter
 }
+
+// recordingLive is the live path as the use case sees it.
+type recordingLive struct{ got []domain.Event }
+
+func (r *recordingLive) Publish(ev domain.Event) { r.got = append(r.got, ev) }
 
 func TestCreateChannelValidatesBeforeStoring(t *testing.T) {
 	svc, store, _ := newTestService("a", "b", "c")
@@ -184,5 +189,30 @@ func TestJoinLeaveEvents(t *testing.T) {
 	want := []domain.EventType{domain.EventChannelCreated, domain.EventMemberJoined, domain.EventMemberLeft}
 	if diff := cmp.Diff(want, types); diff != "" {
 		t.Fatalf("events (-want +got): %s", diff)
+	}
+}
+
+func TestStoredMessageGoesToTheLivePathOnce(t *testing.T) {
+	store := newFakeStore("a", "b")
+	live := &recordingLive{}
+	svc := NewService(store, &countingLimiter{left: map[string]int{"a": 2}}, live)
+	ctx := context.Background()
+	actor := domain.Actor{UserID: "a", SessionID: "s1"}
+	ch, _, _ := svc.CreateChannel(ctx, actor, CreateChannelInput{Type: "direct", MemberIDs: []string{"b"}})
+
+	sent, err := svc.SendMessage(ctx, actor, SendMessageInput{ChannelID: ch.ID, Body: "one", ClientMessageID: "k1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SendMessage(ctx, actor, SendMessageInput{ChannelID: ch.ID, Body: "one", ClientMessageID: "k1"}); err != nil {
+		t.Fatal(err) // a retry: stored nothing, so announces nothing
+	}
+	if _, err := svc.SendMessage(ctx, actor, SendMessageInput{ChannelID: ch.ID, Body: "two", ClientMessageID: "k2"}); !errors.Is(err, domain.ErrRateLimited) {
+		t.Fatalf("err = %v, want rate limited", err) // refused: nothing stored
+	}
+
+	want := []domain.Event{{Type: domain.EventMessageCreated, ChannelID: ch.ID, Message: &sent, OriginSession: "s1"}}
+	if diff := cmp.Diff(want, live.got); diff != "" {
+		t.Errorf("live path got (-want +got):\n%s", diff)
 	}
 }

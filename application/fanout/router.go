@@ -126,14 +126,21 @@ func recipients(ev domain.Event, members map[string][]string) []string {
 // plan splits the batch by node, keeping the batch's order within each
 // node's share and putting each event at most once in a share.
 func (r *Router) plan(events []domain.Event, members map[string][]string) map[string][]domain.Event {
+	return splitByOwner(events, r.placement, func(ev domain.Event) []string { return recipients(ev, members) })
+}
+
+// splitByOwner splits events by the nodes that own the users each is for,
+// keeping their order within each node's share and putting each event at
+// most once in a share.
+func splitByOwner(events []domain.Event, placement Placement, users func(domain.Event) []string) map[string][]domain.Event {
 	byNode := make(map[string][]domain.Event)
 	owners := make(map[string][]string) // memo: a user recurs across a batch
 	for i, ev := range events {
 		added := make(map[string]int)
-		for _, user := range recipients(ev, members) {
+		for _, user := range users(ev) {
 			nodes, ok := owners[user]
 			if !ok {
-				nodes = r.placement.Owners(user)
+				nodes = placement.Owners(user)
 				owners[user] = nodes
 			}
 			for _, node := range nodes {

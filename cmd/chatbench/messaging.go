@@ -32,9 +32,15 @@ type traffic struct {
 	readMarked  atomic.Int64
 	readUpdated atomic.Int64
 
-	acked      atomic.Int64
-	received   atomic.Int64
+	acked    atomic.Int64
+	received atomic.Int64
+	// late counts deliveries more than lateAfter after their send.
+	late atomic.Int64
+	// sendErrors counts every send answered with an error; refused those
+	// of them the server refused for load (unavailable, rate_limited),
+	// which are its promised answer past saturation, not a fault.
 	sendErrors atomic.Int64
+	refused    map[string]*atomic.Int64
 	otherFault atomic.Int64
 	lastAck    atomic.Int64 // unix nanoseconds
 	lastRecv   atomic.Int64
@@ -45,8 +51,17 @@ type traffic struct {
 }
 
 func newTraffic() *traffic {
-	return &traffic{e2e: NewHistogram(), ack: NewHistogram(), errCodes: map[string]int64{}}
+	return &traffic{e2e: NewHistogram(), ack: NewHistogram(), errCodes: map[string]int64{},
+		refused: map[string]*atomic.Int64{codeUnavailable: {}, codeRateLimited: {}}}
 }
+
+// The answers of a server that refuses work for load; lateAfter is when a
+// delivery counts as late.
+const (
+	codeUnavailable = "unavailable"
+	codeRateLimited = "rate_limited"
+	lateAfter       = time.Second
+)
 
 // handle reads one frame of a client in a messaging run.
 func (t *traffic) handle(c *client, f inFrame, at time.Time) {
@@ -68,7 +83,11 @@ func (t *traffic) handle(c *client, f inFrame, at time.Time) {
 		t.received.Add(1)
 		t.lastRecv.Store(at.UnixNano())
 		if sent, ok := bodyStamp(m.body); ok {
-			t.e2e.Record(at.Sub(sent))
+			d := at.Sub(sent)
+			t.e2e.Record(d)
+			if d > lateAfter {
+				t.late.Add(1)
+			}
 		}
 		if t.markRead {
 			if err := c.send("mark_read", markReadPayload{ChannelID: string(m.channelID), Seq: m.seq}); err != nil {
@@ -112,6 +131,9 @@ func (t *traffic) handle(c *client, f inFrame, at time.Time) {
 		t.mu.Unlock()
 		if e.Command == "send_message" {
 			t.sendErrors.Add(1)
+			if n, ok := t.refused[e.Code]; ok {
+				n.Add(1)
+			}
 			return
 		}
 		t.fault("%s got error %s (%s) for %q", c.user.ID, e.Code, e.Message, e.Command)
@@ -174,6 +196,9 @@ func (t *traffic) report(res *shardResult) {
 	res.Counters["acked"] += t.acked.Load()
 	res.Counters["received"] += t.received.Load()
 	res.Counters["send_errors"] += t.sendErrors.Load()
+	res.Counters["late"] += t.late.Load()
+	res.Counters["refused_unavailable"] += t.refused[codeUnavailable].Load()
+	res.Counters["refused_rate_limited"] += t.refused[codeRateLimited].Load()
 	res.Counters["marks_sent"] += t.marksSent.Load()
 	res.Counters["read_marked"] += t.readMarked.Load()
 	res.Counters["read_updated"] += t.readUpdated.Load()
@@ -187,9 +212,18 @@ func (t *traffic) report(res *shardResult) {
 	if extra := t.otherFault.Load() - int64(len(t.faults)); extra > 0 {
 		res.Counters["failures"] += extra
 	}
-	if n := t.sendErrors.Load(); n > 0 {
+	if n := t.sendErrors.Load() - t.refusals(); n > 0 {
 		res.fail("%d send_message commands failed: %s", n, errorSummary(t.errCodes))
 	}
+}
+
+// refusals is how many sends the server refused for load.
+func (t *traffic) refusals() int64 {
+	var n int64
+	for _, c := range t.refused {
+		n += c.Load()
+	}
+	return n
 }
 
 // verify checks every member's stream of every channel against the

@@ -21,9 +21,13 @@ type Params struct {
 	Groups    int     `json:"groups"`    // group: number of groups
 	GroupSize int     `json:"groupSize"` // group, burst-reconnect: members per group
 	Senders   float64 `json:"senders"`   // group: share of members that send
-	Rate      float64 `json:"rate"`      // direct, group, burst-reconnect: messages/s, all senders together
-	BodySize  int     `json:"bodySize"`  // characters per message body
-	MarkRead  bool    `json:"markRead"`  // direct, group: receivers mark every message read
+	// ChannelSenders, when positive, is how many members of each channel
+	// send (direct: 1 or 2; group: overrides Senders), for the shapes of
+	// one sender connection per channel.
+	ChannelSenders int     `json:"channelSenders,omitempty"`
+	Rate           float64 `json:"rate"`     // direct, group, burst-reconnect: messages/s, all senders together
+	BodySize       int     `json:"bodySize"` // characters per message body
+	MarkRead       bool    `json:"markRead"` // direct, group: receivers mark every message read
 
 	Duration  time.Duration `json:"duration"`  // length of the measured phase
 	Heartbeat time.Duration `json:"heartbeat"` // idle: heartbeat interval per connection
@@ -54,6 +58,7 @@ func defineFlags(fs *flag.FlagSet, p *Params) {
 	fs.IntVar(&p.Groups, "groups", 10, "group: number of groups")
 	fs.IntVar(&p.GroupSize, "group-size", 50, "group: members per group (at most 50); burst-reconnect: clients per group")
 	fs.Float64Var(&p.Senders, "senders", 0.2, "group: share of each group's members that send (0..1]")
+	fs.IntVar(&p.ChannelSenders, "channel-senders", 0, "direct, group: members of each channel that send (0: both members of a pair; a group's -senders share)")
 	fs.Float64Var(&p.Rate, "rate", 1000, "direct, group, burst-reconnect: target messages per second over all senders")
 	fs.BoolVar(&p.MarkRead, "mark-read", false, "direct, group: every receiver sends mark_read for every message it receives (read receipts)")
 	fs.IntVar(&p.BodySize, "body-size", 64, "message body size in characters (a send timestamp plus padding)")

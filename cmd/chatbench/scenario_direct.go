@@ -25,12 +25,15 @@ var directScenario = &scenario{
 		if p.Rate < 0 {
 			return fmt.Errorf("-rate must not be negative")
 		}
+		if p.ChannelSenders < 0 || p.ChannelSenders > 2 {
+			return fmt.Errorf("-channel-senders must be 1 or 2 for direct (0: both), got %d", p.ChannelSenders)
+		}
 		return nil
 	},
 	conns: func(p *Params, index, count int) int { return 2 * share(p.Pairs, index, count) },
 	newShard: func(env *shardEnv) shard {
 		p := env.params
-		return newChatShard(env, "direct", share(p.Pairs, env.spec.Index, env.spec.Count), p.Pairs, 2, 2)
+		return newChatShard(env, "direct", share(p.Pairs, env.spec.Index, env.spec.Count), p.Pairs, 2, directSenders(p))
 	},
 	summarize: func(rep *Report, run *runData) {
 		summarizeChat(rep, run)
@@ -64,6 +67,9 @@ var groupScenario = &scenario{
 		if p.Senders <= 0 || p.Senders > 1 || p.Rate < 0 {
 			return fmt.Errorf("-senders must be in (0, 1] and -rate not negative")
 		}
+		if p.ChannelSenders < 0 || p.ChannelSenders > p.GroupSize {
+			return fmt.Errorf("-channel-senders must be 0 to -group-size (%d), got %d", p.GroupSize, p.ChannelSenders)
+		}
 		return nil
 	},
 	conns: func(p *Params, index, count int) int { return p.GroupSize * share(p.Groups, index, count) },
@@ -93,7 +99,18 @@ var groupScenario = &scenario{
 
 // groupSenders is how many members of each group send.
 func groupSenders(p Params) int {
+	if p.ChannelSenders > 0 {
+		return p.ChannelSenders
+	}
 	return max(1, min(p.GroupSize, int(math.Round(p.Senders*float64(p.GroupSize)))))
+}
+
+// directSenders is how many members of each pair send.
+func directSenders(p Params) int {
+	if p.ChannelSenders > 0 {
+		return p.ChannelSenders
+	}
+	return 2
 }
 
 // chatSpan is the time the rates of a messaging run are computed over:
@@ -124,6 +141,9 @@ func summarizeChat(rep *Report, run *runData) {
 	rep.add("delivered (message_received)", float64(r.Counters["received"]), "msg")
 	rep.add("stored/s", perSecond(r.Counters["acked"], span), "msg/s")
 	rep.add("delivered/s", perSecond(r.Counters["received"], span), "msg/s")
+	rep.add("late deliveries (over 1 s after the send)", float64(r.Counters["late"]), "msg")
+	rep.add("refused: unavailable", float64(r.Counters["refused_unavailable"]), "msg")
+	rep.add("refused: rate_limited", float64(r.Counters["refused_rate_limited"]), "msg")
 	if run.params.MarkRead {
 		rep.add("mark_read sent", float64(r.Counters["marks_sent"]), "cmd")
 		rep.add("read_marked/s", perSecond(r.Counters["read_marked"], span), "reply/s")

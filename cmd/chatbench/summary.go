@@ -12,12 +12,15 @@ import (
 // headlineLatencies are the latency rows a summary shows per scenario.
 var headlineLatencies = map[string]bool{
 	"presence change->partner": true, "heartbeat round trip": true, "reconnect->caught up": true,
+	"send->receive": true,
 }
 
 // headlineMetrics are the metrics without a target that a summary shows.
 var headlineMetrics = map[string]bool{
 	"connections held": true, "connect rate": true, "time until all back (ready)": true,
 	"time until all caught up": true, "machine CPU busy during run": true, "chatd CPU during run": true,
+	"stored/s": true, "delivered/s": true, "late deliveries (over 1 s after the send)": true,
+	"refused: unavailable": true, "refused: rate_limited": true,
 }
 
 // summarize prints one table over the JSON reports of several runs (what

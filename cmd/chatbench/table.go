@@ -107,9 +107,9 @@ func describeParams(p Params) string {
 	case "idle":
 		parts = append(parts, fmt.Sprintf("conns=%d heartbeat=%s", p.Conns, p.Heartbeat))
 	case "direct":
-		parts = append(parts, fmt.Sprintf("pairs=%d rate=%g/s body=%d", p.Pairs, p.Rate, p.BodySize))
+		parts = append(parts, fmt.Sprintf("pairs=%d senders=%d rate=%g/s body=%d", p.Pairs, directSenders(p), p.Rate, p.BodySize))
 	case "group":
-		parts = append(parts, fmt.Sprintf("groups=%d size=%d senders=%g rate=%g/s body=%d", p.Groups, p.GroupSize, p.Senders, p.Rate, p.BodySize))
+		parts = append(parts, fmt.Sprintf("groups=%d size=%d senders=%d rate=%g/s body=%d", p.Groups, p.GroupSize, groupSenders(p), p.Rate, p.BodySize))
 	case "presence":
 		parts = append(parts, fmt.Sprintf("conns=%d toggles=%d inflight=%d", p.Conns, p.Toggles, p.InFlight))
 	case "burst-reconnect":

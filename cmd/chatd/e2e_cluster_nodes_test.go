@@ -317,8 +317,19 @@ func TestClusterNodeAddedUnderLoadTakesAQuarterWithoutLoss(t *testing.T) {
 			moved = append(moved, m)
 		}
 	}
-	// Each moved member is closed after the grace, and reconnects to the
-	// new owner, as GET /v1/gateway names it.
+	// The handover: the moved members' old connections go on getting the
+	// stream after the change, on the live path at once and on the
+	// durable path once the fan-out group has rebalanced. Once each has
+	// something sent after the change, the old nodes end the grace.
+	for _, m := range moved {
+		m.got.waitForSeq(t, "moved member on its old node", changedAt+1, streamTimeout)
+	}
+	pair.got.waitForSeq(t, "pair on its old node", directChangedAt+1, streamTimeout)
+	for _, id := range []string{"grow-1", "grow-2", "grow-3"} {
+		nodes[id].endGrace()
+	}
+	// Each moved member is closed at the end of the grace, and reconnects
+	// to the new owner, as GET /v1/gateway names it.
 	for _, m := range moved {
 		m.got.waitClosed(t, "moved member", streamTimeout)
 		m.got.halt()

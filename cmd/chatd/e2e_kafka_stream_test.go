@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -11,14 +12,15 @@ import (
 	"github.com/coder/websocket"
 )
 
-// received collects one connection's message_received frames of a channel
-// and its presence_updated frames in a goroutine, so that a long stream
-// never fills the test client's buffer. Other frames are dropped. Stop it
-// before using the client for requests again.
+// received collects one connection's message_received and member_joined
+// frames of a channel and its presence_updated frames in a goroutine, so
+// that a long stream never fills the test client's buffer. Other frames
+// are dropped. Stop it before using the client for requests again.
 type received struct {
 	channelID string
 	mu        sync.Mutex
 	msgs      []messagePayload
+	joined    []string // user ids of member_joined
 	presence  []presencePayload
 	closed    bool
 	notify    chan struct{}
@@ -50,6 +52,14 @@ func collect(c *client, channelID string) *received {
 				if f.Type == "presence_updated" && json.Unmarshal(f.Payload, &p) == nil {
 					r.mu.Lock()
 					r.presence = append(r.presence, p)
+					r.mu.Unlock()
+					r.signal()
+					continue
+				}
+				var j struct{ ChannelID, UserID string }
+				if f.Type == "member_joined" && json.Unmarshal(f.Payload, &j) == nil && j.ChannelID == channelID {
+					r.mu.Lock()
+					r.joined = append(r.joined, j.UserID)
 					r.mu.Unlock()
 					r.signal()
 					continue
@@ -149,6 +159,25 @@ func (r *received) waitForStatuses(t testing.TB, who, userID string, n int, time
 		case <-r.notify:
 		case <-deadline:
 			t.Fatalf("%s: presence of %s within %s: %v, want %d statuses", who, userID, timeout, got, n)
+		}
+	}
+}
+
+// waitJoined waits until member_joined of userID arrived.
+func (r *received) waitJoined(t testing.TB, who, userID string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		r.mu.Lock()
+		found := slices.Contains(r.joined, userID)
+		r.mu.Unlock()
+		if found {
+			return
+		}
+		select {
+		case <-r.notify:
+		case <-deadline:
+			t.Fatalf("%s: no member_joined of %s within %s", who, userID, timeout)
 		}
 	}
 }

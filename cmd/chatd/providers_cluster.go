@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/google/wire"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/chatd/chat/application/chat"
 	"github.com/chatd/chat/application/fanout"
 	"github.com/chatd/chat/infrastructure/cluster"
 	"github.com/chatd/chat/infrastructure/config"
@@ -21,15 +23,17 @@ import (
 
 // clusterSet provides the node's membership in the consistent hash ring
 // (etcd when ETCD_ENDPOINTS is set, else a ring of this node alone) as the
-// "who owns this user" port of discovery and of the WebSocket gateway, and,
-// in a cluster, direct node-to-node delivery: the fan-out router behind the
-// shared consumer group, the client that sends to other nodes, the
-// endpoint that receives from them and the migration sweep.
+// "who owns this user" port of discovery and of the WebSocket gateway, the
+// live path (a stored message straight to its recipients' nodes, this one
+// included), and, in a cluster, direct node-to-node delivery: the fan-out
+// router behind the shared consumer group, the client that sends to other
+// nodes, the endpoint that receives from them and the migration sweep.
 var clusterSet = wire.NewSet(
 	provideMembership,
 	providePeers,
 	postgres.NewMembers,
 	provideFanoutRouter,
+	provideLivePath,
 	provideEventTarget,
 	providePeerEndpoint,
 	provideClusterWorkers,
@@ -38,6 +42,7 @@ var clusterSet = wire.NewSet(
 	wire.Bind(new(fanout.Members), new(*postgres.Members)),
 	wire.Bind(new(fanout.Placement), new(*cluster.Membership)),
 	wire.Bind(new(fanout.Peers), new(*peers.Client)),
+	wire.Bind(new(chat.LivePath), new(*fanout.Live)),
 	wire.Bind(new(Announcer), new(*cluster.Membership)),
 )
 
@@ -81,6 +86,21 @@ func provideFanoutRouter(cfg config.Config, hub *ws.Hub, members fanout.Members,
 	return fanout.NewRouter(cfg.NodeID, hub, members, placement, sender, logger)
 }
 
+// provideLivePath hands each stored message to the hubs of its recipients'
+// nodes right after the commit: this node's directly, the others' over the
+// peer client; the consumer's path stays as the guarantee.
+func provideLivePath(cfg config.Config, hub *ws.Hub, members fanout.Members, placement fanout.Placement, sender fanout.Peers, registry *prometheus.Registry, logger *slog.Logger) (*fanout.Live, error) {
+	live := fanout.NewLive(cfg.NodeID, hub, members, placement, sender, logger)
+	dropped := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "chatd_live_dropped_total",
+		Help: "Deliveries the live path left to the durable path (a full queue, a failed members lookup or node send), one per event and node.",
+	}, func() float64 { return float64(live.Dropped()) })
+	if err := registry.Register(dropped); err != nil {
+		return nil, fmt.Errorf("register live path metrics: %w", err)
+	}
+	return live, nil
+}
+
 // provideEventTarget is where the consumer hands what it reads: a single
 // node reads every event and delivers to its own hub; in a cluster the
 // nodes share the reading and route each event to its recipients' nodes.
@@ -102,13 +122,16 @@ func providePeerEndpoint(cfg config.Config, hub *ws.Hub, logger *slog.Logger) pe
 	return peerapi.NewHandler(hub, eventcodec.DecodeEvent, cfg.Cluster.Secret, logger)
 }
 
-// clusterWorkers are the cluster's background loops: the migration sweep,
-// in a cluster only.
+// clusterWorkers are the delivery's background loops: the live path's
+// dispatcher, the filler of gaps the live path left (from the database,
+// read as each stalled stream's user), and the migration sweep in a
+// cluster.
 type clusterWorkers []namedWorker
 
-func provideClusterWorkers(cfg config.Config, hub *ws.Hub, membership *cluster.Membership, logger *slog.Logger) clusterWorkers {
+func provideClusterWorkers(cfg config.Config, hub *ws.Hub, membership *cluster.Membership, live *fanout.Live, history *chat.Service, logger *slog.Logger) clusterWorkers {
+	workers := clusterWorkers{{"live path", live}, {"gap filler", ws.NewGapFiller(hub, history, logger)}}
 	if !cfg.Cluster.Clustered() {
-		return nil
+		return workers
 	}
-	return clusterWorkers{{"migration sweep", ws.NewMigrator(hub, membership, cfg.NodeID, cfg.Cluster.MigrationGrace, logger)}}
+	return append(workers, namedWorker{"migration sweep", ws.NewMigrator(hub, membership, cfg.NodeID, cfg.Cluster.MigrationGrace, logger)})
 }

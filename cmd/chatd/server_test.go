@@ -16,6 +16,7 @@ import (
 
 	"github.com/chatd/chat/infrastructure/config"
 	"github.com/chatd/chat/infrastructure/postgres/pgtest"
+	"github.com/chatd/chat/interfaces/ws"
 	"github.com/chatd/chat/interfaces/wsconn/wsconntest"
 )
 
@@ -34,6 +35,23 @@ type testServer struct {
 	// logs holds what the server logged (at Warn and above), also
 	// written to stderr.
 	logs *wsconntest.LogBuffer
+	// app is the server, for tests that reach into it (endGrace); nil
+	// for a chatd process.
+	app *App
+}
+
+// endGrace ends the migration grace of the node's ring changes so far
+// (ws.Migrator.EndGrace): its connections of users owned elsewhere are
+// closed at once with 4010.
+func (s *testServer) endGrace() {
+	s.t.Helper()
+	for _, w := range s.app.workers {
+		if m, ok := w.worker.(*ws.Migrator); ok {
+			m.EndGrace()
+			return
+		}
+	}
+	s.t.Fatalf("%s runs no migration sweep (not clustered?)", s.cfg.NodeID)
 }
 
 // logged counts the server's log lines that contain text.
@@ -92,7 +110,7 @@ func startWithConfig(t testing.TB, cfg config.Config) *testServer {
 		cleanup()
 		t.Fatalf("app stopped before listening: %v", err)
 	}
-	s := &testServer{t: t, cfg: cfg, addr: addr, logs: logs}
+	s := &testServer{t: t, cfg: cfg, addr: addr, logs: logs, app: app}
 	var stopped bool
 	s.stop = func() {
 		if stopped {

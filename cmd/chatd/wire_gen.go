@@ -54,17 +54,6 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 	hub := ws.NewHub(logger)
 	shardedStore := provideChatStore(shards, logger)
 	perUser := provideLimiter(cfg)
-	chatService := chat.NewService(shardedStore, perUser)
-	presenceStore := postgres.NewPresenceStore(db)
-	tracker := providePresenceTracker(cfg)
-	presenceMetrics, err := providePresenceMetrics(cfg, registry, tracker)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	presenceService := providePresenceService(cfg, presenceStore, tracker, clock, presenceMetrics)
 	members := postgres.NewMembers(shards)
 	client, cleanup4, err := providePeers(cfg, membership, registry)
 	if err != nil {
@@ -73,6 +62,26 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		cleanup()
 		return nil, nil, err
 	}
+	live, err := provideLivePath(cfg, hub, members, membership, client, registry, logger)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	chatService := chat.NewService(shardedStore, perUser, live)
+	presenceStore := postgres.NewPresenceStore(db)
+	tracker := providePresenceTracker(cfg)
+	presenceMetrics, err := providePresenceMetrics(cfg, registry, tracker)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	presenceService := providePresenceService(cfg, presenceStore, tracker, clock, presenceMetrics)
 	router := provideFanoutRouter(cfg, hub, members, membership, client, logger)
 	consumerHub := provideEventTarget(cfg, hub, router)
 	typingService := provideTyping(clock, chatService, consumerHub, logger)
@@ -147,7 +156,7 @@ func initApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App,
 		return nil, nil, err
 	}
 	mainPresenceWorkers := providePresenceWorkers(cfg, db, presenceService, nodeLiveness, presenceMetrics, logger)
-	mainClusterWorkers := provideClusterWorkers(cfg, hub, membership, logger)
+	mainClusterWorkers := provideClusterWorkers(cfg, hub, membership, live, chatService, logger)
 	v := provideWorkers(shardRelays, reconciler, shardMover, sweeper, mainKafkaWorkers, mainPresenceWorkers, mainClusterWorkers)
 	app := newApp(cfg, handler, gateway, v, membership, logger)
 	return app, func() {

@@ -25,6 +25,7 @@ type eventJSON struct {
 	Presence      *presenceJSON    `json:"presence,omitempty"`
 	ChannelIDs    []string         `json:"channelIds,omitempty"`
 	LastReadSeq   int64            `json:"lastReadSeq,omitempty"`
+	Recipients    []string         `json:"recipients,omitempty"`
 }
 
 type presenceJSON struct {
@@ -58,7 +59,7 @@ type messageJSON struct {
 // same encoding.
 func EncodeEvent(e domain.Event) ([]byte, error) {
 	out := eventJSON{Type: e.Type, ChannelID: e.ChannelID, OriginSession: e.OriginSession, UserID: e.UserID,
-		ChannelIDs: e.ChannelIDs, LastReadSeq: e.LastReadSeq}
+		ChannelIDs: e.ChannelIDs, LastReadSeq: e.LastReadSeq, Recipients: e.Recipients}
 	if p := e.Presence; p != nil {
 		out.Presence = &presenceJSON{UserID: p.UserID, Status: p.Status, LastEventAt: p.LastEventAt.UTC()}
 	}
@@ -99,7 +100,7 @@ func DecodeEvent(data []byte) (domain.Event, error) {
 		return domain.Event{}, fmt.Errorf("decode event: a %s event needs its channelId", in.Type)
 	}
 	e := domain.Event{Type: in.Type, ChannelID: in.ChannelID, OriginSession: in.OriginSession, UserID: in.UserID,
-		ChannelIDs: in.ChannelIDs, LastReadSeq: in.LastReadSeq}
+		ChannelIDs: in.ChannelIDs, LastReadSeq: in.LastReadSeq, Recipients: in.Recipients}
 	if p := in.Presence; p != nil {
 		e.Presence = &domain.UserPresence{UserID: p.UserID, Status: p.Status, LastEventAt: p.LastEventAt.UTC()}
 	}

@@ -19,7 +19,7 @@ import (
 // again: losing the last instant of marks to a database crash costs a
 // badge that is briefly too high, while waiting for an fsync per mark
 // halved the send path's throughput when every receiver marked every
-// message (docs/performance.md, read receipts). Position and event still
+// message (docs/performance-history.md, read receipts). Position and event still
 // commit or vanish together.
 func (s *ChatStore) MarkRead(ctx context.Context, actor domain.Actor, channelID string, seq int64) (int64, error) {
 	id, err := parseChannelID(channelID)

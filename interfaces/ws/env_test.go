@@ -53,7 +53,7 @@ func newEnv(t *testing.T, store *memStore, cfg Config) *testEnv {
 	}
 	clock := &fakeClock{now: epoch}
 	presenceService := presence.NewService(newMemPresence(store), presence.NewTracker(cfg.PresenceTimeout), clock, nil, presence.Config{NodeID: cfg.NodeID})
-	chatService := chat.NewService(store, allowAll{})
+	chatService := chat.NewService(store, allowAll{}, nil)
 	if cfg.Typing == nil {
 		cfg.Typing = typing.NewService(clock, chatService, hub, log)
 	}

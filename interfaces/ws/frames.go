@@ -121,6 +121,11 @@ func (f *frames) replyError(ctx context.Context, s *session, requestID, command 
 	if code == protocol.CodeInternal {
 		message = "internal error"
 		f.log.ErrorContext(ctx, "command failed", "user", s.user.ID, "session", s.id, "command", command, "requestId", requestID, "err", err)
+	} else if domain.RetryAfterOf(err) > 0 {
+		// A refusal for load: past saturation there are thousands a
+		// second, each counted by code in the command metric; a line each
+		// would take CPU the refusals exist to save.
+		f.log.DebugContext(ctx, "command refused for load", "user", s.user.ID, "session", s.id, "command", command, "requestId", requestID, "err", err)
 	} else if protocol.HTTPStatus(code) >= 500 {
 		f.log.WarnContext(ctx, "command failed", "user", s.user.ID, "session", s.id, "command", command, "requestId", requestID, "code", code, "err", err)
 	}

@@ -15,6 +15,10 @@ const maxBacklog = 4096
 
 const slowConsumerReason = "slow consumer: reconnect and catch up with get_messages"
 
+// gapReason closes a session whose stream waited too long for a missing
+// seq (see maxHeld).
+const gapReason = "delivery fell behind: reconnect and catch up with get_messages"
+
 // Hub is the node-local registry of live sessions, by user and by
 // subscribed channel, and the place where committed events become frames.
 //
@@ -27,6 +31,9 @@ type Hub struct {
 	joining  map[*session]struct{}
 	users    map[string]map[*session]struct{}
 	channels map[string]map[*session]struct{}
+	// gapped holds the sessions some of whose cursors hold messages back
+	// for a missing seq, for closeStalled.
+	gapped map[*session]struct{}
 	// delivering is true while Deliver routes a batch; the sessions whose
 	// flusher must start collect in starts until the batch is queued.
 	delivering bool
@@ -43,6 +50,7 @@ func NewHub(log *slog.Logger) *Hub {
 		joining:  make(map[*session]struct{}),
 		users:    make(map[string]map[*session]struct{}),
 		channels: make(map[string]map[*session]struct{}),
+		gapped:   make(map[*session]struct{}),
 	}
 }
 
@@ -205,6 +213,7 @@ func (h *Hub) removeLocked(s *session) {
 	}
 	s.live = false
 	delete(h.joining, s)
+	delete(h.gapped, s)
 	removeFrom(h.users, s.user.ID, s)
 	for channelID := range s.subs {
 		h.unsubscribeLocked(s, channelID)

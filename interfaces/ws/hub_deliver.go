@@ -3,17 +3,23 @@ package ws
 import (
 	"context"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/chatd/chat/domain"
 	"github.com/chatd/chat/interfaces/protocol"
 )
 
-// Deliver pushes committed events to the live sessions of this node. The
-// fan-out router calls it with what the Kafka consumer read, in commit
-// order (so in seq order per channel). It only enqueues: a session whose queue is full is closed with
-// 4008 instead of slowing the others. Safe for concurrent use; events of
-// one channel must still come from one caller at a time to keep their
-// order.
+// Deliver pushes committed events to the live sessions of this node. Two
+// paths call it: the durable one (the Kafka consumer, through the fan-out
+// router in a cluster) in commit order, so in seq order per channel, and
+// the live one (application/fanout.Live) with message events right after
+// their commit, in no guaranteed order; each session's cursor keeps its
+// stream in seq order and drops what the other path brought already. It
+// only enqueues: a session whose queue is full is closed with 4008 instead
+// of slowing the others. Safe for concurrent use; the events of a channel
+// other than messages (membership, read state) must come from one caller
+// at a time, the durable path, to keep their order.
 func (h *Hub) Deliver(ctx context.Context, events []domain.Event) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("deliver %d events: %w", len(events), err)
@@ -36,16 +42,21 @@ func (h *Hub) Deliver(ctx context.Context, events []domain.Event) error {
 		}
 		h.route(ev, nil)
 	}
+	h.unlockBatch()
+	return nil
+}
+
+// unlockBatch ends a batch of frames queued with delivering set: it
+// unlocks the hub and only then starts the flushers the batch needs. A
+// flusher started at a session's first frame would often write it alone,
+// and the write(2) per frame was most of chatd's CPU in group fan-out.
+func (h *Hub) unlockBatch() {
 	starts := h.starts
 	h.delivering, h.starts = false, nil
 	h.mu.Unlock()
-	// Only now, with every frame of the batch queued: a flusher started at
-	// a session's first frame would often write it alone, and the write(2)
-	// per frame was most of chatd's CPU in group fan-out.
 	for _, s := range starts {
 		s.conn.Flush()
 	}
-	return nil
 }
 
 // route applies one event to the subscriptions and queues its frames. With
@@ -98,7 +109,11 @@ func (h *Hub) routeChannelCreated(ev domain.Event, only *session) {
 }
 
 // routeMessageCreated sends message_received to the channel's subscribers
-// in seq order, dropping repeats; the sending session only moves past it.
+// in seq order, whichever path brought it first and in whatever order (see
+// cursor); the sending session only moves past it. An event of the live
+// path names its recipients (the members read after its commit) and
+// reaches only their sessions: a member removed just before it still has
+// its subscription until member_left arrives on the durable path.
 func (h *Hub) routeMessageCreated(ev domain.Event, only *session) {
 	if ev.Message == nil {
 		h.log.Error("message_created event without message", "channel", ev.ChannelID)
@@ -106,25 +121,41 @@ func (h *Hub) routeMessageCreated(ev domain.Event, only *session) {
 	}
 	msg := *ev.Message
 	var frame []byte
+	now := time.Now()
 	for s := range h.channels[msg.ChannelID] {
 		if only != nil && s != only {
 			continue
 		}
+		if ev.Recipients != nil && !slices.Contains(ev.Recipients, s.user.ID) {
+			continue
+		}
 		cur := s.subs[msg.ChannelID]
-		if s.id == ev.OriginSession {
-			cur.advance(msg.Seq)
+		if !cur.wants(msg.Seq) {
 			continue
 		}
-		if !cur.accept(msg.Seq) {
-			continue
-		}
-		if frame == nil {
-			var ok bool
-			if frame, ok = h.encode(protocol.TypeMessageReceived, protocol.NewMessage(msg)); !ok {
-				return
+		var mine []byte // nil: the session's own message, moved past
+		if s.id != ev.OriginSession {
+			if frame == nil {
+				var ok bool
+				if frame, ok = h.encode(protocol.TypeMessageReceived, protocol.NewMessage(msg)); !ok {
+					return
+				}
 			}
+			mine = frame
 		}
-		h.sendLocked(s, frame)
+		due, full := cur.offer(msg.Seq, mine, now)
+		if full {
+			h.log.Warn("closing a session whose stream has a gap too long unfilled",
+				"session", s.id, "user", s.user.ID, "channel", msg.ChannelID, "after_seq", cur.high, "held", cur.holding())
+			h.dropLocked(s, protocol.CloseSlowConsumer, gapReason)
+			continue
+		}
+		if cur.holding() > 0 {
+			h.gapped[s] = struct{}{}
+		}
+		for _, f := range due {
+			h.sendLocked(s, f)
+		}
 	}
 }
 

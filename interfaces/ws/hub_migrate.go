@@ -36,6 +36,8 @@ type Migrator struct {
 	// changed is the signal of the ring as of construction, so that a
 	// change between construction and Run is not missed.
 	changed <-chan struct{}
+	// now asks Run for a sweep before the grace ends (EndGrace).
+	now chan struct{}
 }
 
 // NewMigrator returns the sweep for node self.
@@ -43,7 +45,19 @@ func NewMigrator(hub *Hub, ring RingChanges, self string, grace time.Duration, l
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Migrator{hub: hub, ring: ring, self: self, grace: grace, log: log.With(slog.String("component", "migrator")), changed: ring.Changed()}
+	return &Migrator{hub: hub, ring: ring, self: self, grace: grace, log: log.With(slog.String("component", "migrator")),
+		changed: ring.Changed(), now: make(chan struct{}, 1)}
+}
+
+// EndGrace ends the grace of every ring change so far: Run sweeps at once
+// and closes the connections of users owned elsewhere. A test that has
+// seen the handover it waits for ends it so instead of waiting out a
+// grace long enough for the slowest machine.
+func (m *Migrator) EndGrace() {
+	select {
+	case m.now <- struct{}{}:
+	default: // a sweep is already asked for
+	}
 }
 
 // Run sweeps one grace period after every ring change until ctx ends. The
@@ -67,6 +81,10 @@ func (m *Migrator) Run(ctx context.Context) error {
 			if len(due) == 1 {
 				timer.Reset(m.grace)
 			}
+		case <-m.now:
+			due = nil
+			timer.Stop()
+			m.sweep(ctx)
 		case <-timer.C:
 			now := time.Now()
 			for len(due) > 0 && !due[0].After(now) {

@@ -91,3 +91,39 @@ func TestCloseUnownedLeavesOutAnOverlongURL(t *testing.T) {
 		t.Errorf("closed with %d %q, want 4010 and no reason", code, reason)
 	}
 }
+
+func TestMigratorEndGraceClosesMovedUsersAtOnce(t *testing.T) {
+	h := quietHub()
+	ring := newMovableRing(map[string]string{"stays": "n1", "moves": "n1"})
+	stays := join(t, h, "stays", 8)
+	moves := join(t, h, "moves", 8)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m := NewMigrator(h, ring, "n1", time.Hour, nil)
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+
+	ring.move("moves", "n2")
+	m.EndGrace()
+	select {
+	case <-moves.conn.Closing():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the moved user's connection is still open after EndGrace; the hour's grace should not matter")
+	}
+	h.sessionCount("stays") // the sweep holds the hub until it is done
+	if code, reason := moves.closeStatus(); code != protocol.CloseWrongNode || reason != "ws://n2/ws" {
+		t.Errorf("close = %d %q, want 4010 with the new owner's URL", code, reason)
+	}
+	if h.sessionCount("stays") != 1 {
+		t.Error("a user that did not move was closed")
+	}
+	select {
+	case <-stays.conn.Closing():
+		t.Error("the staying user's connection is closing")
+	default:
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

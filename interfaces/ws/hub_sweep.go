@@ -22,7 +22,8 @@ const SweepInterval = time.Second
 // silent, with 4009 (protocol: no frame for 3 heartbeat intervals; and a
 // frame whose header has arrived must arrive whole within one interval,
 // so a header announcing a huge length followed by nothing does not hold
-// the connection). One sweep over the hub's sessions per tick costs far
+// the connection), and one whose stream has waited too long for a missing
+// seq, with 4008 (HoldLimit). One sweep over the hub's sessions per tick costs far
 // less than a timer per connection, memory that every idle connection
 // would hold.
 type Sweeper struct {
@@ -67,6 +68,7 @@ func (w *Sweeper) Run(ctx context.Context) error {
 			if n := w.hub.closeSilent(now, w.heartbeat); n > 0 {
 				w.log.DebugContext(ctx, "closed silent connections", "connections", n)
 			}
+			w.hub.closeStalled(now, HoldLimit)
 		}
 	}
 }

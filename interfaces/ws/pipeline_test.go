@@ -39,7 +39,7 @@ func pipelineFrames(t testing.TB, store *memStore, log *slog.Logger, wrap ...fun
 	t.Helper()
 	hub := NewHub(log)
 	presenceService := presence.NewService(newMemPresence(store), presence.NewTracker(0), &fakeClock{now: epoch}, nil, presence.Config{NodeID: "n1"})
-	var chatService ChatService = chat.NewService(store, allowAll{})
+	var chatService ChatService = chat.NewService(store, allowAll{}, nil)
 	for _, w := range wrap {
 		chatService = w(chatService)
 	}

@@ -202,7 +202,9 @@ func (st *memStore) Join(_ context.Context, actor domain.Actor, channelID string
 	}
 	ch.MemberIDs = append(append([]string(nil), ch.MemberIDs...), actorID)
 	joined := *ch
-	st.commit(domain.Event{Type: domain.EventMemberJoined, ChannelID: channelID, UserID: actorID, OriginSession: origin})
+	// Like the real store, the event carries the channel's seq at the join,
+	// where the joiner's other connections start their stream.
+	st.commit(domain.Event{Type: domain.EventMemberJoined, ChannelID: channelID, Channel: &joined, UserID: actorID, OriginSession: origin})
 	return joined, true, nil
 }
 
