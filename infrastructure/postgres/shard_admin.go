@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -14,6 +15,9 @@ import (
 )
 
 var _ admin.ShardMap = (*ShardAdmin)(nil)
+
+// shardOpenTimeout bounds connecting to and migrating a shard being added.
+const shardOpenTimeout = 15 * time.Second
 
 // ShardAdmin is the operator's view of the shard map: listing, adding and
 // draining shards (the mover does the moving).
@@ -99,14 +103,14 @@ func (a *ShardAdmin) AddShard(ctx context.Context, id, rawURL string, weight int
 		return admin.Shard{}, domain.Errorf(domain.KindValidation, "url is not a PostgreSQL URL")
 	}
 	spec := ShardSpec{ID: id, URL: rawURL, Weight: weight, State: ShardActive}
-	sh, err := a.shards.connect(ctx, spec)
+	openCtx, cancel := context.WithTimeout(ctx, shardOpenTimeout)
+	sh, err := a.shards.connect(openCtx, spec)
+	cancel()
 	if err != nil {
-		if domain.KindOf(err) == domain.KindUnavailable {
-			return admin.Shard{}, err
-		}
-		// A wrong password, a missing database, a role that may not
-		// migrate: the operator's URL is wrong, not the service.
-		return admin.Shard{}, domain.Errorf(domain.KindValidation, "cannot open and migrate the shard's database: %v", err)
+		// Unreachable, a wrong password, a missing database, a role that
+		// may not migrate: the URL the operator gave does not lead to a
+		// usable database, which the service cannot fix by itself.
+		return admin.Shard{}, domain.Errorf(domain.KindValidation, "cannot open and migrate the shard's database at that url: %v", err)
 	}
 	err = a.checkNew(ctx, sh.db)
 	sh.db.Close()

@@ -117,10 +117,10 @@ func (h adminHandlers) listShards(w http.ResponseWriter, r *http.Request) {
 //	@Produce		json
 //	@Param			body	body		AddShardRequest	true	"id, url and weight of the new shard"
 //	@Success		201		{object}	ShardResponse
-//	@Failure		400		{object}	ErrorBody	"bad id, weight or url; or no url outside embedded mode"
+//	@Failure		400		{object}	ErrorBody	"bad id or weight; a url that does not lead to a reachable PostgreSQL database chatd can migrate; or no url outside embedded mode"
 //	@Failure		401		{object}	ErrorBody
 //	@Failure		409		{object}	ErrorBody	"the id exists, or the database holds channels already"
-//	@Failure		503		{object}	ErrorBody	"the new database or the directory is unreachable"
+//	@Failure		503		{object}	ErrorBody	"the directory is unreachable"
 //	@Security		AdminToken
 //	@Router			/admin/v1/shards [post]
 func (h adminHandlers) addShard(w http.ResponseWriter, r *http.Request) {
