@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/chatd/chat/domain"
 )
@@ -177,12 +178,12 @@ func (s *fakeStore) UsersSharingChannel(_ context.Context, actor domain.Actor, i
 // countingLimiter allows a fixed number of sends per user.
 type countingLimiter struct{ left map[string]int }
 
-func (l *countingLimiter) AllowSend(userID string) bool {
+func (l *countingLimiter) AllowSend(userID string) (bool, time.Duration) {
 	if l.left[userID] <= 0 {
-		return false
+		return false, time.Second
 	}
 	l.left[userID]--
-	return true
+	return true, 0
 }
 
 func (s *fakeStore) MarkRead(_ context.Context, actor domain.Actor, channelID string, seq int64) (int64, error) {

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"time"
 
 	"github.com/chatd/chat/domain"
 )
@@ -58,7 +59,9 @@ type Store interface {
 
 // SendLimiter decides whether a user may send one more message now.
 type SendLimiter interface {
-	AllowSend(userID string) bool
+	// AllowSend reports whether the user may send now and, when not, how
+	// long until it may (the client's retry hint).
+	AllowSend(userID string) (ok bool, retryAfter time.Duration)
 }
 
 // LivePath hands committed events straight to the nodes of their

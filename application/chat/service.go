@@ -75,8 +75,11 @@ func (s *Service) SendMessage(ctx context.Context, actor domain.Actor, in SendMe
 	if err := domain.ValidateBody(in.Body); err != nil {
 		return domain.Message{}, err
 	}
-	if !s.limiter.AllowSend(actor.UserID) {
-		return domain.Message{}, domain.ErrRateLimited
+	if ok, wait := s.limiter.AllowSend(actor.UserID); !ok {
+		// The sentinel's kind and text, with the bucket's own hint.
+		limited := *domain.ErrRateLimited
+		limited.RetryAfter = wait
+		return domain.Message{}, &limited
 	}
 	msg := domain.Message{
 		ChannelID:       in.ChannelID,

@@ -113,8 +113,15 @@ func TestRateLimit(t *testing.T) {
 	for i := 1; i <= 2; i++ {
 		alice.mustRequest("send_message", map[string]any{"channelId": ch.ChannelID, "body": "ok", "clientMessageId": fmt.Sprint(i)}, "message_sent", nil)
 	}
-	if code := alice.request("send_message", map[string]any{"channelId": ch.ChannelID, "body": "too fast", "clientMessageId": "3"}).errorCode(t); code != "rate_limited" {
-		t.Fatalf("third send: %q, want rate_limited", code)
+	var refused struct {
+		Code         string `json:"code"`
+		RetryAfterMs int64  `json:"retryAfterMs"`
+	}
+	alice.request("send_message", map[string]any{"channelId": ch.ChannelID, "body": "too fast", "clientMessageId": "3"}).decode(t, &refused)
+	// At 0.001 sends/s with the bucket just emptied, the next token is
+	// 1,000 s away: the hint says so (within the time the test took).
+	if refused.Code != "rate_limited" || refused.RetryAfterMs < 900_000 || refused.RetryAfterMs > 1_000_000 {
+		t.Fatalf("third send: %+v, want rate_limited with retryAfterMs about 1,000,000", refused)
 	}
 	var next messagePayload
 	bob.mustRequest("send_message", map[string]any{"channelId": ch.ChannelID, "body": "bob", "clientMessageId": "b"}, "message_sent", &next)

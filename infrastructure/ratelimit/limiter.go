@@ -35,8 +35,9 @@ func NewPerUser(perSecond float64, burst int) *PerUser {
 }
 
 // AllowSend takes one token from userID's bucket, reporting false when it
-// is empty. A refused call takes nothing, so retrying later works.
-func (p *PerUser) AllowSend(userID string) bool {
+// is empty, with the time until a token is back. A refused call takes
+// nothing, so retrying then works.
+func (p *PerUser) AllowSend(userID string) (bool, time.Duration) {
 	now := p.now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -49,7 +50,11 @@ func (p *PerUser) AllowSend(userID string) bool {
 		b = rate.NewLimiter(p.limit, p.burst)
 		p.buckets[userID] = b
 	}
-	return b.AllowN(now, 1)
+	if b.AllowN(now, 1) {
+		return true, 0
+	}
+	missing := 1 - b.TokensAt(now)
+	return false, time.Duration(missing / float64(p.limit) * float64(time.Second))
 }
 
 func (p *PerUser) sweep(now time.Time) {

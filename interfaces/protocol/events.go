@@ -135,7 +135,8 @@ type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Command string `json:"command,omitempty"`
-	// RetryAfterMs, on an unavailable error of an overloaded service, is
-	// how long to wait before retrying with the same ids (protocol v1.1).
+	// RetryAfterMs, on an unavailable error of an overloaded service or
+	// on rate_limited, is how long to wait before retrying with the same
+	// ids (protocol v1.1).
 	RetryAfterMs int64 `json:"retryAfterMs,omitempty"`
 }

@@ -253,7 +253,7 @@ func (st *memStore) memberChannel(actorID, channelID string) (*domain.Channel, e
 
 type allowAll struct{}
 
-func (allowAll) AllowSend(string) bool { return true }
+func (allowAll) AllowSend(string) (bool, time.Duration) { return true, 0 }
 
 // fakeAuth accepts the tokens "token-<userId>" for users of the store and
 // "down" as a database outage.

@@ -150,7 +150,7 @@ export interface ErrorPayload {
   code: ErrorCode;
   message: string;
   command?: string;
-  retryAfterMs?: number; // v1.1, with unavailable
+  retryAfterMs?: number; // v1.1, with unavailable and rate_limited
 }
 // v1.1
 export interface ReadMarked {
