@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -19,8 +20,10 @@ import (
 func TestDeliveredBatchLeavesInOneWritePerSession(t *testing.T) {
 	t.Parallel()
 	h := NewHub(slog.New(slog.DiscardHandler))
+	sessions := make(chan *session, 1)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := newSession(domain.User{ID: "u2"}, DefaultQueueSize)
+		sessions <- s
 		h.register(s)
 		if err := s.conn.Upgrade(w, r, wsconn.Options{WriteTimeout: ioTimeout}); err != nil {
 			t.Errorf("Upgrade: %v", err)
@@ -43,6 +46,15 @@ func TestDeliveredBatchLeavesInOneWritePerSession(t *testing.T) {
 	t.Cleanup(func() { _ = conn.CloseNow() })
 	c := &client{t: t, conn: conn}
 	c.expect(protocol.TypeReady, "")
+	// The flusher that wrote ready may still be running; one that picks
+	// up the first event alone would split the batch for a reason that is
+	// not the hub's.
+	s := <-sessions
+	for deadline := time.Now().Add(ioTimeout); !s.conn.Idle(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the connection's writer never went idle after ready")
+		}
+	}
 	before := counter.Writes()
 
 	deliver(t, h, msg("c1", 1, ""), msg("c1", 2, ""), msg("c1", 3, ""))

@@ -146,6 +146,14 @@ func (c *Conn) appendLocked(frame []byte) {
 	c.queue = append(c.queue, frame)
 }
 
+// Idle reports whether nothing is queued and no flusher runs: every frame
+// queued so far has been written. Tests that count writes wait for it.
+func (c *Conn) Idle() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.queue) == 0 && c.inHand == 0 && !c.flushing
+}
+
 // startFlushLocked reports whether the caller must start a flusher: the
 // connection is upgraded and none runs. The caller starts it after
 // unlocking.
