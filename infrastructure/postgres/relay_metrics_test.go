@@ -1,31 +1,55 @@
 package postgres
 
 import (
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/chatd/chat/infrastructure/eventcodec"
 )
 
+// refusingSink accepts nothing, so the outbox rows stay.
+type refusingSink struct{}
+
+func (refusingSink) DeliverRecords(context.Context, []eventcodec.Record) error {
+	return errors.New("the broker is down")
+}
+
+// TestBacklogCountsRowsNotYetRelayed counts the outbox rows of every
+// database of the map while the broker refuses them: the gauge is their sum.
 func TestBacklogCountsRowsNotYetRelayed(t *testing.T) {
 	t.Parallel()
 	db, _ := openTestDB(t)
-	store := NewChatStore(db)
+	shards := openTestShards(t, db, 2)
+	store := NewShardedStore(shards, testLogger())
 	users := newUsers(t, db, 2)
-	ch := newDirect(t, store, users[0], users[1])
-	send(t, store, users[0], ch.ID, "one")
-	send(t, store, users[1], ch.ID, "two")
-	relay := NewOutboxRelay(db, newRecordingSink(), testLogger(), 0)
-
-	if n, err := relay.Backlog(testContext(t)); err != nil || n != 3 {
-		t.Fatalf("Backlog = %d, %v; want 3 (channel_created and two messages)", n, err)
+	for range 4 {
+		ch := newGroup(t, store, users[0], users[1])
+		send(t, store, users[0], ch.ID, "one")
+		send(t, store, users[1], ch.ID, "two")
 	}
+	want := int64(0)
+	for _, sh := range shards.all() {
+		want += countRows(t, sh.db, "SELECT count(*) FROM outbox")
+	}
+	if want != 12 {
+		t.Fatalf("%d outbox rows over the shards, want 12 (channel_created and two messages, four times)", want)
+	}
+
+	ctx, cancel := context.WithCancel(testContext(t))
+	defer cancel()
+	relays := NewShardRelays(shards, refusingSink{}, testLogger(), 0)
+	relays.sync(ctx)
+	defer relays.stopAll()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(relay.BacklogGauge())
+	reg.MustRegister(relays.BacklogGauge())
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(families) != 1 || families[0].GetName() != "chatd_outbox_backlog" || families[0].GetMetric()[0].GetGauge().GetValue() != 3 {
-		t.Fatalf("gathered %v, want chatd_outbox_backlog 3", families)
+	if len(families) != 1 || families[0].GetName() != "chatd_outbox_backlog" || families[0].GetMetric()[0].GetGauge().GetValue() != float64(want) {
+		t.Fatalf("gathered %v, want chatd_outbox_backlog %d", families, want)
 	}
 }
