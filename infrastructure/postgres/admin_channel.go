@@ -20,7 +20,7 @@ func (s *AdminStore) Channel(ctx context.Context, channelID string) (admin.Chann
 	if err != nil {
 		return admin.ChannelDetail{}, err
 	}
-	sh, err := s.shards.locate(ctx, id)
+	sh, err := s.shards.locateNow(ctx, id)
 	if err != nil {
 		return admin.ChannelDetail{}, err
 	}
@@ -72,7 +72,7 @@ func (s *AdminStore) Messages(ctx context.Context, channelID string, page domain
 		limit = domain.DefaultPageLimit
 	}
 	limit = min(limit, domain.MaxPageLimit)
-	sh, err := s.shards.locate(ctx, id)
+	sh, err := s.shards.locateNow(ctx, id)
 	if err != nil {
 		return nil, false, err
 	}
@@ -123,7 +123,7 @@ func (s *AdminStore) RemoveMember(ctx context.Context, channelID, userID string)
 	if err != nil {
 		return err
 	}
-	sh, err := s.shards.locate(ctx, id)
+	sh, err := s.shards.locateNow(ctx, id)
 	if err != nil {
 		return err
 	}

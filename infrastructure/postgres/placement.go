@@ -58,26 +58,17 @@ func (s *Shards) locate(ctx context.Context, channelID string) (*shard, error) {
 	return s.resolve(ctx, shardID)
 }
 
-// group sorts channel ids by the shard that holds them; ids the directory
-// does not know are left out.
+// group sorts channel ids by the shard that holds them, as the directory
+// says now; ids it does not know are left out. It reads the directory
+// rather than the cache: its callers (fan-out member lookups, the admin
+// API) have no retry that would notice a channel moved since it was
+// cached, and an answer from the old shard would be "nobody".
 func (s *Shards) group(ctx context.Context, channelIDs []string) (map[*shard][]string, error) {
 	out := map[*shard][]string{}
-	var missing []string
-	for _, id := range channelIDs {
-		if shardID, ok := s.placed.load(id); ok {
-			sh, err := s.resolve(ctx, shardID)
-			if err != nil {
-				return nil, err
-			}
-			out[sh] = append(out[sh], id)
-		} else {
-			missing = append(missing, id)
-		}
-	}
-	if len(missing) == 0 {
+	if len(channelIDs) == 0 {
 		return out, nil
 	}
-	found, err := s.lookUp(ctx, missing)
+	found, err := s.lookUp(ctx, channelIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -89,6 +80,22 @@ func (s *Shards) group(ctx context.Context, channelIDs []string) (map[*shard][]s
 		out[sh] = append(out[sh], id)
 	}
 	return out, nil
+}
+
+// locateNow is locate past the cache (see group).
+func (s *Shards) locateNow(ctx context.Context, channelID string) (*shard, error) {
+	id, err := parseChannelID(channelID)
+	if err != nil {
+		return nil, err
+	}
+	byShard, err := s.group(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	for sh := range byShard {
+		return sh, nil
+	}
+	return s.home, nil
 }
 
 // lookUp reads the placement of channels from the directory, as the

@@ -172,3 +172,75 @@ func TestAddingAShardMovesItsShareAndNothingElse(t *testing.T) {
 		last[e.ChannelID] = e.Message.Seq
 	}
 }
+
+// TestAnotherNodeFollowsAMove moves channels with one node's mover while
+// a second node has their old placements cached: the second node's sends,
+// history, fan-out member lookups and admin reads all find them on their
+// new shard.
+func TestAnotherNodeFollowsAMove(t *testing.T) {
+	t.Parallel()
+	db, url := openTestDB(t)
+	nodeA := openTestShards(t, db, 2)
+	ctx := testContext(t)
+	dbB, err := Open(ctx, Config{URL: url, ActorKey: testActorKey}, testLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dbB.Close() })
+	nodeB, err := OpenShards(ctx, dbB, Config{ActorKey: testActorKey}, nil, testLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nodeB.Close() })
+	storeB := NewShardedStore(nodeB, testLogger())
+	users := newUsers(t, db, 2)
+	var channels []domain.Channel
+	for range 24 {
+		ch := newGroup(t, storeB, users[0], users[1]) // node B caches every placement
+		send(t, storeB, users[0], ch.ID, "before")
+		channels = append(channels, ch)
+	}
+	before := placementsOf(t, db)
+
+	relayCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- NewShardRelays(nodeA, newRecordingSink(), testLogger(), 0).Run(relayCtx) }()
+	defer func() { stop(); <-done }()
+	mover := NewShardMover(nodeA, testLogger())
+	if _, err := NewShardAdmin(nodeA, mover, false).AddShard(ctx, "s3", pgtest.NewDatabase(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		n, err := mover.Round(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	after := placementsOf(t, db)
+	members := NewMembers(nodeB)
+	adminB := NewAdminStore(nodeB)
+	moved := 0
+	for _, ch := range channels {
+		if before[ch.ID] == after[ch.ID] {
+			continue
+		}
+		moved++
+		got, err := members.ChannelMembers(ctx, []string{ch.ID})
+		if err != nil || len(got[ch.ID]) != 2 {
+			t.Fatalf("node B's member lookup of moved channel %s = %v, %v; want its 2 members", ch.ID, got, err)
+		}
+		detail, err := adminB.Channel(ctx, ch.ID)
+		if err != nil || len(detail.Members) != 2 {
+			t.Fatalf("node B's admin read of moved channel %s = %+v, %v", ch.ID, detail, err)
+		}
+		if msg := send(t, storeB, users[1], ch.ID, "after"); msg.Seq != 2 {
+			t.Fatalf("node B's send to moved channel %s got seq %d, want 2", ch.ID, msg.Seq)
+		}
+	}
+	if moved == 0 {
+		t.Fatal("no channel moved to the new shard")
+	}
+}
