@@ -97,21 +97,7 @@ func TestAddShardDuringSendsLosesNothing(t *testing.T) {
 	if code := s.do("POST", "/admin/v1/shards", testAdminToken, map[string]any{"id": "s4", "url": pgtest.NewDatabase(t)}, &added); code != http.StatusCreated {
 		t.Fatalf("POST /admin/v1/shards: HTTP %d", code)
 	}
-	ring, err := domain.NewRing([]domain.RingNode{{ID: "s1", Weight: 1}, {ID: "s2", Weight: 1}, {ID: "s3", Weight: 1}, {ID: "s4", Weight: 1}}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitWithin(t, moveTimeout, "every channel on its owner of the new ring, no move left", func() bool {
-		if countOf(t, ctx, dir, "SELECT count(*) FROM shard_moves") > 0 {
-			return false
-		}
-		for id, shard := range shardPlacements(t, ctx, dir) {
-			if owner, _ := ring.Owner(id); owner.ID != shard {
-				return false
-			}
-		}
-		return true
-	})
+	waitForRing(t, ctx, dir, "s1", "s2", "s3", "s4")
 	mu.Lock()
 	target := len(acks) + 200
 	mu.Unlock()
@@ -165,6 +151,31 @@ func TestAddShardDuringSendsLosesNothing(t *testing.T) {
 		t.Errorf("the mover fenced %d channels and %d moved: channels that did not move must never be fenced", len(fenced), len(moved))
 	}
 	checkStoredOnce(t, ctx, cfg, after, acks)
+}
+
+// waitForRing waits until the move journal is empty and the directory
+// places every channel on its owner of the ring over shards (weight 1).
+func waitForRing(t *testing.T, ctx context.Context, dir *pgx.Conn, shards ...string) {
+	t.Helper()
+	nodes := make([]domain.RingNode, 0, len(shards))
+	for _, id := range shards {
+		nodes = append(nodes, domain.RingNode{ID: id, Weight: 1})
+	}
+	ring, err := domain.NewRing(nodes, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitWithin(t, moveTimeout, "every channel on its owner of the new ring, no move left", func() bool {
+		if countOf(t, ctx, dir, "SELECT count(*) FROM shard_moves") > 0 {
+			return false
+		}
+		for id, shard := range shardPlacements(t, ctx, dir) {
+			if owner, _ := ring.Owner(id); owner.ID != shard {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // sendUntilStored sends one message, repeating it with the same

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/chatd/chat/domain"
 	"github.com/chatd/chat/infrastructure/postgres"
 	"github.com/chatd/chat/infrastructure/postgres/pgtest"
 )
@@ -71,21 +70,7 @@ func TestKillDuringMoveFinishesAfterRestart(t *testing.T) {
 	}
 
 	node, _ = startProcess(t, bin, cfg)
-	ring, err := domain.NewRing([]domain.RingNode{{ID: "s1", Weight: 1}, {ID: "s2", Weight: 1}, {ID: "s3", Weight: 1}}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitWithin(t, moveTimeout, "the journal finished and every channel on its owner", func() bool {
-		if countOf(t, ctx, dir, "SELECT count(*) FROM shard_moves") > 0 {
-			return false
-		}
-		for id, shard := range shardPlacements(t, ctx, dir) {
-			if owner, _ := ring.Owner(id); owner.ID != shard {
-				return false
-			}
-		}
-		return true
-	})
+	waitForRing(t, ctx, dir, "s1", "s2", "s3")
 	placement := shardPlacements(t, ctx, dir)
 	moved := 0
 	for _, id := range ids {

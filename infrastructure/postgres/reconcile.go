@@ -111,6 +111,9 @@ func (r *Reconciler) repair(ctx context.Context, row indexRow) error {
 	if err != nil {
 		return err
 	}
+	// Read once to copy the users outside the shard's transaction, and
+	// again under its row lock for the repair itself; a member added in
+	// between and not copied fails the repair, which the next round redoes.
 	want, err := r.indexMembers(ctx, row.ID)
 	if err != nil {
 		return err

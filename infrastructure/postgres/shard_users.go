@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Users live in the directory. A shard's memberships and messages refer to
@@ -34,13 +35,22 @@ func (s *Shards) copyUsers(ctx context.Context, sh *shard, ids []string) error {
 	if err != nil {
 		return classify("read users to copy to a shard", err)
 	}
+	if len(rows) == 0 {
+		return nil
+	}
+	var found, names, created []string
 	for _, r := range rows {
-		err := sh.db.system.WithContext(ctx).
-			Exec("INSERT INTO users (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING", r.ID, r.Name, r.CreatedAt).Error
-		if err != nil {
-			return classify(fmt.Sprintf("copy user %s to shard %s", r.ID, sh.spec.ID), err)
-		}
-		sh.users.m.Store(r.ID, struct{}{})
+		found, names = append(found, r.ID), append(names, r.Name)
+		created = append(created, r.CreatedAt.UTC().Format(time.RFC3339Nano))
+	}
+	err = sh.db.system.WithContext(ctx).Exec(`INSERT INTO users (id, name, created_at)
+		SELECT u.id, u.name, u.created::timestamptz FROM unnest(?::text[], ?::text[], ?::text[]) AS u(id, name, created)
+		ON CONFLICT (id) DO NOTHING`, textArray(found), textArray(names), textArray(created)).Error
+	if err != nil {
+		return classify(fmt.Sprintf("copy %d users to shard %s", len(found), sh.spec.ID), err)
+	}
+	for _, id := range found {
+		sh.users.m.Store(id, struct{}{})
 	}
 	return nil
 }
