@@ -193,9 +193,12 @@ start_member() {
 	local cmd=(patroni "$mdir/patroni.yml")
 	is_root && cmd=(setpriv --reuid=postgres --regid=postgres --init-groups -- "${cmd[@]}")
 	# setsid: the member outlives this script and ignores the terminal's
-	# signals; stop ends it by the recorded pid (setsid and setpriv exec,
-	# so $! is Patroni's own).
-	HOME=$mdir setsid "${cmd[@]}" >>"$mdir/patroni.log" 2>&1 </dev/null &
+	# signals; stop ends it by the recorded pid (setsid, env and setpriv
+	# exec, so $! is Patroni's own). env -C: Patroni starts in its own
+	# directory, which the postgres user can enter; the caller's (a clone
+	# under a 0700 mktemp directory, say) may not be, and Patroni's worker
+	# processes change into their parent's directory when they start.
+	HOME=$mdir setsid env -C "$mdir" "${cmd[@]}" >>"$mdir/patroni.log" 2>&1 </dev/null &
 	echo $! >"$mdir/pid"
 }
 
