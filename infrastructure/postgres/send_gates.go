@@ -33,6 +33,8 @@ type sendGate struct {
 	sh   *shard          // where the channel's sends go while tickets are out
 	// closed: a send met the fence; failed: one gave up.
 	closed, failed bool
+	// waiting counts the sends waiting for their turn.
+	waiting int
 }
 
 func newSendGates() *sendGates {
@@ -83,9 +85,11 @@ func (g *sendGates) turn(ctx context.Context, id string, ticket uint64) bool {
 		g.cond.Broadcast()
 	})
 	defer stop()
+	gate.waiting++
 	for gate.low < ticket && !gate.failed && ctx.Err() == nil {
 		g.cond.Wait()
 	}
+	gate.waiting--
 	return !gate.failed && ctx.Err() == nil
 }
 

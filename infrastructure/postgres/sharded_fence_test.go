@@ -60,12 +60,15 @@ func TestSendsWaitForAFenceInOrder(t *testing.T) {
 			results[i] <- result{msg, err}
 		}()
 	}
-	// Both wait behind the closed gate before the fence is lifted.
+	// The second waits for its turn behind the first, so whatever it sent
+	// before the gate closed has met the fence too, before it is lifted.
+	// (Lifting a fence in place happens in chatd only when a move is put
+	// off after its outbox waited 10 s, long after any send in flight.)
 	deadline := time.Now().Add(waitTimeout)
 	for {
 		store.gates.mu.Lock()
 		gate := store.gates.m[ch.ID]
-		waiting := gate != nil && gate.closed && gate.out == 2
+		waiting := gate != nil && gate.closed && gate.out == 2 && gate.waiting == 1
 		store.gates.mu.Unlock()
 		if waiting {
 			break
