@@ -36,6 +36,11 @@ type Message struct {
 	Seq             int64
 	Status          MessageStatus
 	CreatedAt       time.Time
+	// MemberVersion is the version of the channel's membership when the
+	// message was stored (it grows with every join and leave), so fan-out
+	// can tell whether members it read earlier are the message's
+	// recipients. Internal: no protocol frame carries it; 0 is unknown.
+	MemberVersion int64
 }
 
 // ValidateBody checks a body: 1 to 1000 Unicode code points, not only

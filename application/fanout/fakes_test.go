@@ -8,26 +8,43 @@ import (
 	"github.com/chatd/chat/domain"
 )
 
-// fakeMembers serves a fixed membership and fails the first failFirst
-// lookups.
+// fakeMembers serves a fixed membership, at versions[id] (0 when unset),
+// and fails the first failFirst lookups.
 type fakeMembers struct {
 	mu        sync.Mutex
 	channels  map[string][]string
+	versions  map[string]int64
 	failFirst int
 	calls     [][]string
 }
 
-func (f *fakeMembers) ChannelMembers(_ context.Context, ids []string) (map[string][]string, error) {
+// set changes a channel's members and version, as a join or leave would.
+func (f *fakeMembers) set(id string, version int64, users ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.versions == nil {
+		f.versions = make(map[string]int64)
+	}
+	f.channels[id], f.versions[id] = users, version
+}
+
+func (f *fakeMembers) lookups() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.calls)
+}
+
+func (f *fakeMembers) ChannelMembers(_ context.Context, ids []string) (map[string]Roster, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, ids)
 	if len(f.calls) <= f.failFirst {
 		return nil, errors.New("database away")
 	}
-	out := make(map[string][]string)
+	out := make(map[string]Roster)
 	for _, id := range ids {
 		if m, ok := f.channels[id]; ok {
-			out[id] = m
+			out[id] = Roster{Version: f.versions[id], Users: m}
 		}
 	}
 	return out, nil

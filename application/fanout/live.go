@@ -35,7 +35,8 @@ const (
 // itself included, without the broker's hops.
 //
 // Publish only queues; one dispatcher reads the queue in batches, looks
-// up the members of the batch's channels in one query, marks each event
+// up the members of the batch's channels (one query, or none when its
+// cache has them), marks each event
 // with its recipients (see domain.Event.Recipients), delivers this node's
 // share to its hub and gives every other node's share to that node's
 // sender, which posts its batches in order over the kept-open peer
@@ -44,7 +45,7 @@ const (
 type Live struct {
 	self      string
 	local     Local
-	members   Members
+	members   *memberCache
 	placement Placement
 	peers     Peers
 	log       *slog.Logger
@@ -65,7 +66,7 @@ func NewLive(self string, local Local, members Members, placement Placement, pee
 	}
 	log = log.With(slog.String("component", "live_path"))
 	return &Live{
-		self: self, local: local, members: members, placement: placement, peers: peers, log: log,
+		self: self, local: local, members: newMemberCache(members), placement: placement, peers: peers, log: log,
 		queue: make(chan domain.Event, liveQueue),
 		edge:  retry.NewEdge(log, slog.LevelWarn, "live path members lookup"),
 		lanes: make(map[string]*lane),
@@ -116,16 +117,8 @@ func (l *Live) drain(first domain.Event) []domain.Event {
 
 // dispatch finds the batch's recipients and hands each node its share.
 func (l *Live) dispatch(ctx context.Context, batch []domain.Event) {
-	var ids []string
-	seen := make(map[string]struct{})
-	for _, ev := range batch {
-		if _, ok := seen[ev.ChannelID]; !ok {
-			seen[ev.ChannelID] = struct{}{}
-			ids = append(ids, ev.ChannelID)
-		}
-	}
 	lctx, cancel := context.WithTimeout(ctx, liveTimeout)
-	members, err := l.members.ChannelMembers(lctx, ids)
+	members, err := l.members.lookup(lctx, batch)
 	cancel()
 	if err != nil {
 		if ctx.Err() == nil {

@@ -6,11 +6,19 @@ import (
 	"github.com/chatd/chat/domain"
 )
 
+// Roster is who is in a channel at one version of its membership (see
+// domain.Message.MemberVersion).
+type Roster struct {
+	Version int64
+	Users   []string
+}
+
 // Members reads who is in channels now (the system's view, not a user's).
 type Members interface {
-	// ChannelMembers returns the member ids of each channel that exists;
+	// ChannelMembers returns the members of each channel that exists,
+	// with the version they were read at, in one consistent read;
 	// channels without members are absent from the map.
-	ChannelMembers(ctx context.Context, channelIDs []string) (map[string][]string, error)
+	ChannelMembers(ctx context.Context, channelIDs []string) (map[string]Roster, error)
 }
 
 // Placement answers who owns a user on the consistent hash ring.

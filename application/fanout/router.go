@@ -20,7 +20,7 @@ var routeBackoff = retry.Backoff{Min: 50 * time.Millisecond, Max: 2 * time.Secon
 type Router struct {
 	self      string
 	local     Local
-	members   Members
+	members   *memberCache
 	placement Placement
 	peers     Peers
 	log       *slog.Logger
@@ -31,7 +31,7 @@ func NewRouter(self string, local Local, members Members, placement Placement, p
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Router{self: self, local: local, members: members, placement: placement, peers: peers, log: log.With(slog.String("component", "fanout"))}
+	return &Router{self: self, local: local, members: newMemberCache(members), placement: placement, peers: peers, log: log.With(slog.String("component", "fanout"))}
 }
 
 // Deliver routes a batch and returns once every node that owns a recipient
@@ -58,32 +58,19 @@ func (r *Router) Deliver(ctx context.Context, events []domain.Event) error {
 	return nil
 }
 
-// lookup reads the members of every channel the batch needs, in one query,
-// retrying while the database fails: an event must not be routed to a
-// guess of its recipients.
+// lookup reads the members of every channel the batch needs (in one query,
+// or none when the cache holds them all), retrying while the database
+// fails: an event must not be routed to a guess of its recipients.
 func (r *Router) lookup(ctx context.Context, events []domain.Event) (map[string][]string, error) {
-	var ids []string
-	seen := make(map[string]struct{})
-	for _, ev := range events {
-		for _, id := range channelsToLookUp(ev) {
-			if _, ok := seen[id]; !ok {
-				seen[id] = struct{}{}
-				ids = append(ids, id)
-			}
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
 	edge := retry.NewEdge(r.log, slog.LevelWarn, "members lookup")
 	for {
-		members, err := r.members.ChannelMembers(ctx, ids)
+		members, err := r.members.lookup(ctx, events)
 		if err == nil {
 			edge.OK(ctx)
 			return members, nil
 		}
-		if !routeBackoff.Wait(ctx, edge.Fail(ctx, err, slog.Int("channels", len(ids)))) {
-			return nil, fmt.Errorf("look up members of %d channels: %w", len(ids), ctx.Err())
+		if !routeBackoff.Wait(ctx, edge.Fail(ctx, err, slog.Int("events", len(events)))) {
+			return nil, fmt.Errorf("look up members for %d events: %w", len(events), ctx.Err())
 		}
 	}
 }

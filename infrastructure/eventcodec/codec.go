@@ -52,6 +52,7 @@ type messageJSON struct {
 	Seq             int64                `json:"seq"`
 	Status          domain.MessageStatus `json:"status"`
 	CreatedAt       time.Time            `json:"createdAt"`
+	MemberVersion   int64                `json:"memberVersion,omitempty"`
 }
 
 // EncodeEvent turns an event into the JSON stored in the outbox's event
@@ -74,7 +75,7 @@ func EncodeEvent(e domain.Event) ([]byte, error) {
 	if m := e.Message; m != nil {
 		out.Message = &messageJSON{ID: m.ID, ChannelID: m.ChannelID, SenderID: m.SenderID,
 			ClientMessageID: m.ClientMessageID, Body: m.Body, Seq: m.Seq, Status: m.Status,
-			CreatedAt: m.CreatedAt.UTC()}
+			CreatedAt: m.CreatedAt.UTC(), MemberVersion: m.MemberVersion}
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
@@ -111,7 +112,7 @@ func DecodeEvent(data []byte) (domain.Event, error) {
 	if m := in.Message; m != nil {
 		e.Message = &domain.Message{ID: m.ID, ChannelID: m.ChannelID, SenderID: m.SenderID,
 			ClientMessageID: m.ClientMessageID, Body: m.Body, Seq: m.Seq, Status: m.Status,
-			CreatedAt: m.CreatedAt.UTC()}
+			CreatedAt: m.CreatedAt.UTC(), MemberVersion: m.MemberVersion}
 	}
 	return e, nil
 }

@@ -18,7 +18,8 @@ func TestEventEncodingRoundTrips(t *testing.T) {
 			ID: "m1", ChannelID: "c1", SenderID: "u1", ClientMessageID: "k", Body: "こんにちは \"<&>\"",
 			Seq: 42, Status: domain.MessageSent, CreatedAt: at}},
 		{Type: domain.EventMessageCreated, ChannelID: "c1", OriginSession: "s1", Recipients: []string{"u1", "u2"}, Message: &domain.Message{
-			ID: "m2", ChannelID: "c1", SenderID: "u1", ClientMessageID: "k2", Body: "live", Seq: 43, Status: domain.MessageSent, CreatedAt: at}},
+			ID: "m2", ChannelID: "c1", SenderID: "u1", ClientMessageID: "k2", Body: "live", Seq: 43, Status: domain.MessageSent, CreatedAt: at,
+			MemberVersion: 7}},
 		{Type: domain.EventMemberJoined, ChannelID: "c1", UserID: "u3", OriginSession: "s3"},
 		{Type: domain.EventPresenceChanged, UserID: "u3", ChannelIDs: []string{"c1", "c2"},
 			Presence: &domain.UserPresence{UserID: "u3", Status: domain.PresenceOnline, LastEventAt: at}},

@@ -85,7 +85,10 @@ type appendOutcome struct {
 	id, body, msgStatus sql.NullString
 	seq                 sql.NullInt64
 	createdAt           sql.NullTime
-	err                 error
+	// memberVersion is the channel's membership version at the commit
+	// (migration 00013).
+	memberVersion sql.NullInt64
+	err           error
 }
 
 type appendBatcher struct {
@@ -275,7 +278,7 @@ func (b *appendBatcher) storeMany(ctx context.Context, batch []*appendCall) ([]a
 	for rows.Next() {
 		var idx int
 		var out appendOutcome
-		if err := rows.Scan(&idx, &out.status, &out.id, &out.seq, &out.body, &out.msgStatus, &out.createdAt); err != nil {
+		if err := rows.Scan(&idx, &out.status, &out.id, &out.seq, &out.body, &out.msgStatus, &out.createdAt, &out.memberVersion); err != nil {
 			return nil, fmt.Errorf("read the outcome of a batched send: %w", err)
 		}
 		if idx < 1 || idx > n || answered[idx-1] {

@@ -60,6 +60,7 @@ func (s *ChatStore) AppendMessage(ctx context.Context, actor domain.Actor, msg d
 	}
 	stored.ID, stored.Seq, stored.Body = out.id.String, out.seq.Int64, out.body.String
 	stored.Status, stored.CreatedAt = domain.MessageStatus(out.msgStatus.String), out.createdAt.Time.UTC()
+	stored.MemberVersion = out.memberVersion.Int64
 	return stored, out.status == "duplicate", nil
 }
 

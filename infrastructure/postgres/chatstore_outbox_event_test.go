@@ -57,6 +57,11 @@ func TestAppendMessageOutboxEventIsTheStoredMessage(t *testing.T) {
 	if stored.Seq != 2 || stored.ID == "" || stored.SenderID != users[0] || stored.ChannelID != ch.ID {
 		t.Fatalf("unexpected stored message %+v", stored)
 	}
+	// Two members were added to the channel, one version step each
+	// (migration 00013); the event carries the same (compared above).
+	if stored.MemberVersion != 2 {
+		t.Fatalf("stored message has member version %d, want 2", stored.MemberVersion)
+	}
 	// chat_append_messages writes the layout itself (migration 00010):
 	// it must be eventcodec's, key for key, not merely decodable.
 	want, err := eventcodec.EncodeEvent(ev)

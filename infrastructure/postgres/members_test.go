@@ -28,12 +28,19 @@ func TestMembersReadsEveryChannelsMembersAtOnce(t *testing.T) {
 		t.Errorf("got channels %v, want only the two that exist", got)
 	}
 	for id, want := range map[string][]string{group.ID: {users[0], users[2]}, direct.ID: {users[2], users[3]}} {
-		members := slices.Clone(got[id])
+		members := slices.Clone(got[id].Users)
 		slices.Sort(members)
 		slices.Sort(want)
 		if !slices.Equal(members, want) {
 			t.Errorf("members of %s = %v, want %v (the leaver gone)", id, members, want)
 		}
+	}
+	// One version step per membership added or removed (migration 00013).
+	if v := got[group.ID].Version; v != 4 {
+		t.Errorf("group's member version %d, want 4 (three joined, one left)", v)
+	}
+	if v := got[direct.ID].Version; v != 2 {
+		t.Errorf("direct channel's member version %d, want 2", v)
 	}
 
 	if got, err := NewMembers(openTestShards(t, db, 0)).ChannelMembers(testContext(t), []string{"not-a-uuid"}); err != nil || len(got) != 0 {

@@ -28,6 +28,9 @@ type copiedChannel struct {
 	DirectKey sql.NullString `gorm:"column:direct_key"`
 	LastSeq   int64          `gorm:"column:last_seq"`
 	CreatedAt time.Time      `gorm:"column:created_at"`
+	// MemberVersion goes with the channel so that the version only grows
+	// across a move (migration 00013).
+	MemberVersion int64 `gorm:"column:member_version"`
 }
 
 type copiedMember struct {
@@ -41,7 +44,7 @@ type copiedMember struct {
 func readCopy(ctx context.Context, db *DB, id string) (channelCopy, bool, error) {
 	var c channelCopy
 	sys := db.system.WithContext(ctx)
-	res := sys.Raw("SELECT id::text AS id, type, name, direct_key, last_seq, created_at FROM channels WHERE id = ?::uuid", id).Scan(&c.row)
+	res := sys.Raw("SELECT id::text AS id, type, name, direct_key, last_seq, created_at, member_version FROM channels WHERE id = ?::uuid", id).Scan(&c.row)
 	if res.Error != nil {
 		return c, false, classify("read the moving channel", res.Error)
 	}
@@ -128,8 +131,13 @@ func copyRows(tx *gorm.DB, c channelCopy) error {
 			return fmt.Errorf("insert messages: %w", err)
 		}
 	}
-	if err := tx.Exec("UPDATE channels SET last_seq = ? WHERE id = ?::uuid", c.row.LastSeq, c.row.ID).Error; err != nil {
-		return fmt.Errorf("set last_seq: %w", err)
+	// The inserts above raised member_version from wherever this row's
+	// started; one more step past the old shard's keeps it above every
+	// version the old shard gave out.
+	err := tx.Exec("UPDATE channels SET last_seq = ?, member_version = GREATEST(member_version, ?) + 1 WHERE id = ?::uuid",
+		c.row.LastSeq, c.row.MemberVersion, c.row.ID).Error
+	if err != nil {
+		return fmt.Errorf("set last_seq and member_version: %w", err)
 	}
 	return nil
 }

@@ -229,8 +229,14 @@ func TestAnotherNodeFollowsAMove(t *testing.T) {
 		}
 		moved++
 		got, err := members.ChannelMembers(ctx, []string{ch.ID})
-		if err != nil || len(got[ch.ID]) != 2 {
+		if err != nil || len(got[ch.ID].Users) != 2 {
 			t.Fatalf("node B's member lookup of moved channel %s = %v, %v; want its 2 members", ch.ID, got, err)
+		}
+		// The old shard had version 2 (two members added); the new one
+		// must not repeat it, or a cached roster of the old could pass
+		// for the new.
+		if v := got[ch.ID].Version; v <= 2 {
+			t.Fatalf("moved channel %s has member version %d, want above the old shard's 2", ch.ID, v)
 		}
 		detail, err := adminB.Channel(ctx, ch.ID)
 		if err != nil || len(detail.Members) != 2 {

@@ -147,7 +147,7 @@ func TestShardedStoreKeepsEachChannelOnItsRingShard(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, ch := range []domain.Channel{channels[5], channels[13]} {
-			g, w := slices.Sorted(slices.Values(got[ch.ID])), slices.Sorted(slices.Values(ch.MemberIDs))
+			g, w := slices.Sorted(slices.Values(got[ch.ID].Users)), slices.Sorted(slices.Values(ch.MemberIDs))
 			if !slices.Equal(g, w) {
 				t.Fatalf("members of %s = %v, want %v", ch.ID, g, w)
 			}
