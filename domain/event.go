@@ -36,8 +36,9 @@ type Event struct {
 	OriginSession string
 	// Recipients, when not nil, limits delivery to these users'
 	// connections. The live path sets it on a message to the channel's
-	// members read after the commit, so a connection whose user was
-	// removed meanwhile, and whose member_left is still on the durable
-	// path, gets nothing newer. Events of the outbox leave it nil.
+	// members at the message's commit (or read after it), so a connection
+	// whose user was removed meanwhile, and whose member_left is still on
+	// the durable path, gets nothing newer. Events of the outbox leave it
+	// nil. The live path lists them sorted, which lets a hub search them.
 	Recipients []string
 }

@@ -2,6 +2,7 @@ package fanout
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/chatd/chat/domain"
@@ -72,6 +73,9 @@ func (c *memberCache) lookup(ctx context.Context, events []domain.Event) (map[st
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for id, r := range read {
+		// Sorted once here, so that the hubs can search each event's
+		// recipients instead of scanning them for every session.
+		slices.Sort(r.Users)
 		out[id] = r.Users
 		c.keep(id, r)
 	}

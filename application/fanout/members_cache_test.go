@@ -94,3 +94,15 @@ func TestMemberCacheStaysBounded(t *testing.T) {
 		t.Fatalf("cache holds %d rosters, bound %d", n, memberCacheSize)
 	}
 }
+
+func TestMemberCacheHandsOutRostersSorted(t *testing.T) {
+	f := &fakeMembers{channels: map[string][]string{}}
+	f.set("c1", 1, "u9", "u1", "u5")
+	c := newMemberCache(f)
+	for range 2 { // read, then cached
+		got := lookupOrFail(t, c, versioned("c1", 1, 1))
+		if !slices.Equal(got["c1"], []string{"u1", "u5", "u9"}) {
+			t.Fatalf("members %v, want them sorted", got["c1"])
+		}
+	}
+}

@@ -122,11 +122,12 @@ func (h *Hub) routeMessageCreated(ev domain.Event, only *session) {
 	msg := *ev.Message
 	var frame []byte
 	now := time.Now()
+	isRecipient := recipientTest(ev.Recipients)
 	for s := range h.channels[msg.ChannelID] {
 		if only != nil && s != only {
 			continue
 		}
-		if ev.Recipients != nil && !slices.Contains(ev.Recipients, s.user.ID) {
+		if !isRecipient(s.user.ID) {
 			continue
 		}
 		cur := s.subs[msg.ChannelID]
@@ -221,4 +222,23 @@ func (h *Hub) encode(typ string, payload any) ([]byte, bool) {
 		return nil, false
 	}
 	return frame, true
+}
+
+// recipientTest returns whether a user is among an event's recipients (nil:
+// everyone subscribed). The live path hands them over sorted, and a
+// binary search then serves each session: a linear scan per session cost
+// 4 % of chatd's CPU delivering to 50-member groups. Unsorted lists, from
+// any other source, are scanned.
+func recipientTest(recipients []string) func(string) bool {
+	switch {
+	case recipients == nil:
+		return func(string) bool { return true }
+	case slices.IsSorted(recipients):
+		return func(user string) bool {
+			_, found := slices.BinarySearch(recipients, user)
+			return found
+		}
+	default:
+		return func(user string) bool { return slices.Contains(recipients, user) }
+	}
 }
