@@ -27,10 +27,13 @@ const gapReason = "delivery fell behind: reconnect and catch up with get_message
 type Hub struct {
 	log *slog.Logger
 
-	mu       sync.Mutex
-	joining  map[*session]struct{}
-	users    map[string]map[*session]struct{}
-	channels map[string]map[*session]struct{}
+	mu      sync.Mutex
+	joining map[*session]struct{}
+	users   map[string]map[*session]struct{}
+	// channels maps a channel to its subscribed sessions, each with its
+	// cursor there (the same one as in the session's subs), so fan-out to
+	// a channel finds both without a lookup per session.
+	channels map[string]map[*session]*cursor
 	// gapped holds the sessions some of whose cursors hold messages back
 	// for a missing seq, for closeStalled.
 	gapped map[*session]struct{}
@@ -49,7 +52,7 @@ func NewHub(log *slog.Logger) *Hub {
 		log:      log,
 		joining:  make(map[*session]struct{}),
 		users:    make(map[string]map[*session]struct{}),
-		channels: make(map[string]map[*session]struct{}),
+		channels: make(map[string]map[*session]*cursor),
 		gapped:   make(map[*session]struct{}),
 	}
 }
@@ -77,7 +80,7 @@ func (h *Hub) activate(s *session, channels []domain.Channel, ready func([]domai
 		return false
 	}
 	delete(h.joining, s)
-	addTo(h.users, s.user.ID, s)
+	addTo(h.users, s.user.ID, s, struct{}{})
 	for _, ch := range channels {
 		h.subscribeLocked(s, ch.ID, ch.LastSeq)
 	}
@@ -168,8 +171,9 @@ func (h *Hub) subscribeLocked(s *session, channelID string, lastSeq int64) (adde
 	if _, ok := s.subs[channelID]; ok {
 		return false
 	}
-	s.subs[channelID] = &cursor{high: lastSeq}
-	addTo(h.channels, channelID, s)
+	cur := &cursor{high: lastSeq}
+	s.subs[channelID] = cur
+	addTo(h.channels, channelID, s, cur)
 	return true
 }
 
@@ -221,16 +225,16 @@ func (h *Hub) removeLocked(s *session) {
 	s.backlog, s.early = nil, nil
 }
 
-func addTo(index map[string]map[*session]struct{}, key string, s *session) {
+func addTo[V any](index map[string]map[*session]V, key string, s *session, v V) {
 	set, ok := index[key]
 	if !ok {
-		set = make(map[*session]struct{})
+		set = make(map[*session]V)
 		index[key] = set
 	}
-	set[s] = struct{}{}
+	set[s] = v
 }
 
-func removeFrom(index map[string]map[*session]struct{}, key string, s *session) {
+func removeFrom[V any](index map[string]map[*session]V, key string, s *session) {
 	if set, ok := index[key]; ok {
 		delete(set, s)
 		if len(set) == 0 {

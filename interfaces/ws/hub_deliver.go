@@ -123,15 +123,11 @@ func (h *Hub) routeMessageCreated(ev domain.Event, only *session) {
 	var frame []byte
 	now := time.Now()
 	isRecipient := recipientTest(ev.Recipients)
-	for s := range h.channels[msg.ChannelID] {
+	for s, cur := range h.channels[msg.ChannelID] {
 		if only != nil && s != only {
 			continue
 		}
-		if !isRecipient(s.user.ID) {
-			continue
-		}
-		cur := s.subs[msg.ChannelID]
-		if !cur.wants(msg.Seq) {
+		if !cur.wants(msg.Seq) || !isRecipient(s.user.ID) {
 			continue
 		}
 		var mine []byte // nil: the session's own message, moved past
