@@ -10,10 +10,19 @@
 -- chat_append_messages changes its result, so it is dropped and created
 -- again: as in 00012, plus the version (out_member_version, and
 -- memberVersion in the message of the event), and each distinct sender's
--- proof checked once rather than once per send.
+-- proof checked once rather than once per send. A node of an earlier build
+-- cannot read the new result: upgrade every node across this migration at
+-- once (docs/operations.md, database roles).
 
 -- +goose Up
 ALTER TABLE channels ADD COLUMN member_version bigint NOT NULL DEFAULT 0;
+-- 0 means unknown to the cache (events written before this migration carry
+-- no version); channels that exist now start at 1 so their messages can be
+-- served from it without waiting for a join or leave. FORCE would hide the
+-- rows from the migrating owner, which has no policy (as in 00011).
+ALTER TABLE channels NO FORCE ROW LEVEL SECURITY;
+UPDATE channels SET member_version = 1;
+ALTER TABLE channels FORCE ROW LEVEL SECURITY;
 
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION chat_count_members() RETURNS trigger
