@@ -36,12 +36,12 @@ const (
 //
 // Publish only queues; one dispatcher reads the queue in batches, looks
 // up the members of the batch's channels (one query, or none when its
-// cache has them), marks each event
-// with its recipients (see domain.Event.Recipients), delivers this node's
-// share to its hub and gives every other node's share to that node's
-// sender, which posts its batches in order over the kept-open peer
-// connections. Nothing is retried: a lookup or a send that fails, or a
-// queue that is full, leaves those events to the durable path.
+// cache has them), marks each event with its recipients (see
+// domain.Event.Recipients), delivers this node's share to its hub and
+// gives every other node's share to that node's sender, which posts its
+// batches in order over the kept-open peer connections. Nothing is
+// retried: a lookup or a send that fails, or a queue that is full, leaves
+// those events to the durable path.
 type Live struct {
 	self      string
 	local     Local
