@@ -25,10 +25,13 @@ import (
 // A Conn exists before its upgrade: frames queued and a close requested
 // meanwhile wait, and go out once Upgrade has attached the connection.
 type Conn struct {
-	mu         sync.Mutex
-	queue      [][]byte // frames waiting for the flusher, oldest first
-	inHand     int      // frames the flusher has taken and not yet written
-	queueBound int      // most frames queue and inHand may hold together
+	mu    sync.Mutex
+	queue [][]byte // frames waiting for the flusher, oldest first
+	// afterEmptyTake, when set (tests only), runs when the flusher found
+	// the queue empty, before it decides to stop.
+	afterEmptyTake func()
+	inHand         int // frames the flusher has taken and not yet written
+	queueBound     int // most frames queue and inHand may hold together
 	// soft and softInHand count the droppable frames (Offer) in queue and
 	// in inHand; they do not count against queueBound.
 	soft, softInHand int

@@ -80,12 +80,12 @@ func (c *Conn) handleFrame(ctx context.Context, handle Handler, typ websocket.Me
 func (c *Conn) flush() {
 	var spare [][]byte
 	for !c.isClosing() {
-		batch := c.take(spare)
+		batch, stop := c.nextBatch(spare)
+		if stop {
+			return
+		}
 		if len(batch) == 0 {
-			if c.stopFlush() {
-				return
-			}
-			continue
+			continue // closing: the loop ends
 		}
 		var ok bool
 		if spare, ok = c.writeTaken(batch); !ok {
@@ -101,6 +101,36 @@ func (c *Conn) flush() {
 		c.log.Debug("close handshake incomplete", c.peerAttr(), "code", int(c.closeCode), "err", err)
 	}
 	close(c.closed)
+}
+
+// nextBatch takes the frames queued for the next write, giving the queue
+// spare's array to fill meanwhile. stop reports that the queue was empty
+// and the flusher has ended; an empty batch without stop means a close
+// came in.
+//
+// spare is handed over once: after a take the queue owns its array. An
+// empty take followed by a frame arriving before stopFlush used to hand
+// the same spare over again, so the batch taken next and the queue were
+// one array: frames queued during the write overwrote the batch's, and
+// clearing the written batch emptied them, which went out as empty
+// frames (seen under load as "frame is not JSON" in chatbench).
+func (c *Conn) nextBatch(spare [][]byte) (batch [][]byte, stop bool) {
+	for {
+		batch = c.take(spare)
+		spare = nil
+		if len(batch) > 0 {
+			return batch, false
+		}
+		if c.afterEmptyTake != nil {
+			c.afterEmptyTake()
+		}
+		if c.stopFlush() {
+			return nil, true
+		}
+		if c.isClosing() {
+			return nil, false
+		}
+	}
 }
 
 // flushOnce is one round of flush in the caller's goroutine, for a caller
