@@ -42,15 +42,11 @@ func (c *memberCache) lookup(ctx context.Context, events []domain.Event) (map[st
 	c.mu.Lock()
 	for _, ev := range events {
 		for _, id := range channelsToLookUp(ev) {
-			hit, seen := cached[id]
+			ok, seen := cached[id]
 			if !seen {
-				order = append(order, id)
-			} else if !hit {
-				continue
+				order, ok = append(order, id), true
 			}
-			r, ok := c.rosters[id]
-			cached[id] = ok && ev.Type == domain.EventMessageCreated && ev.Message != nil &&
-				ev.Message.MemberVersion > 0 && ev.Message.MemberVersion == r.Version
+			cached[id] = ok && c.servesLocked(id, ev)
 		}
 	}
 	out := make(map[string][]string, len(order))
@@ -80,6 +76,14 @@ func (c *memberCache) lookup(ctx context.Context, events []domain.Event) (map[st
 		c.keep(id, r)
 	}
 	return out, nil
+}
+
+// servesLocked reports whether the cached roster of channel id is exactly
+// the recipients of ev. Called with mu held.
+func (c *memberCache) servesLocked(id string, ev domain.Event) bool {
+	r, ok := c.rosters[id]
+	return ok && ev.Type == domain.EventMessageCreated && ev.Message != nil &&
+		ev.Message.MemberVersion > 0 && ev.Message.MemberVersion == r.Version
 }
 
 // keep stores r unless the cache holds a newer version already (two

@@ -142,3 +142,17 @@ func openTestShards(t *testing.T, db *DB, n int) *Shards {
 	t.Cleanup(func() { shards.Close() })
 	return shards
 }
+
+// moveUntilSettled runs the mover's rounds until one moves nothing.
+func moveUntilSettled(ctx context.Context, tb testing.TB, mover *ShardMover) {
+	tb.Helper()
+	for {
+		n, err := mover.Round(ctx)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}

@@ -21,9 +21,9 @@ func NewMembers(shards *Shards) *Members {
 }
 
 // ChannelMembers returns the members of each channel of channelIDs that
-// has members, with its membership version (migration 00013). Ids that are not channel ids (no event carries one) are
-// left out rather than failing the whole lookup, which the router would
-// retry for ever.
+// has members, with its membership version (migration 00013). Ids that
+// are not channel ids (no event carries one) are left out rather than
+// failing the whole lookup, which the router would retry for ever.
 func (m *Members) ChannelMembers(ctx context.Context, channelIDs []string) (map[string]fanout.Roster, error) {
 	ids := make([]string, 0, len(channelIDs))
 	for _, id := range channelIDs {

@@ -74,15 +74,7 @@ func TestDrainingAShardMovesEverythingOffAndRemovesIt(t *testing.T) {
 	if err := NewShardAdmin(shards, mover, false).DrainShard(ctx, "s1"); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		n, err := mover.Round(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
+	moveUntilSettled(ctx, t, mover)
 	if _, err := shards.byShardID("s1"); err == nil {
 		t.Fatal("the drained shard is still in the map")
 	}

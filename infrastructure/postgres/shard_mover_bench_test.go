@@ -59,15 +59,7 @@ func BenchmarkAddShardTo10000Channels(b *testing.B) {
 		if _, err := NewShardAdmin(shards, mover, false).AddShard(ctx, "s4", pgtest.NewDatabase(b), 1); err != nil {
 			b.Fatal(err)
 		}
-		for {
-			n, err := mover.Round(ctx)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if n == 0 {
-				break
-			}
-		}
+		moveUntilSettled(ctx, b, mover)
 		elapsed := time.Since(start)
 		b.StopTimer()
 		stop()

@@ -78,15 +78,7 @@ func TestAddingAShardMovesItsShareAndNothingElse(t *testing.T) {
 	if _, err := shardAdmin.AddShard(ctx, "s4", pgtest.NewDatabase(t), 1); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		n, err := mover.Round(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
+	moveUntilSettled(ctx, t, mover)
 
 	after := placementsOf(t, db)
 	var moved []string
@@ -210,15 +202,7 @@ func TestAnotherNodeFollowsAMove(t *testing.T) {
 	if _, err := NewShardAdmin(nodeA, mover, false).AddShard(ctx, "s3", pgtest.NewDatabase(t), 1); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		n, err := mover.Round(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
+	moveUntilSettled(ctx, t, mover)
 	after := placementsOf(t, db)
 	members := NewMembers(nodeB)
 	adminB := NewAdminStore(nodeB)

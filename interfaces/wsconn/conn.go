@@ -25,13 +25,10 @@ import (
 // A Conn exists before its upgrade: frames queued and a close requested
 // meanwhile wait, and go out once Upgrade has attached the connection.
 type Conn struct {
-	mu    sync.Mutex
-	queue [][]byte // frames waiting for the flusher, oldest first
-	// afterEmptyTake, when set (tests only), runs when the flusher found
-	// the queue empty, before it decides to stop.
-	afterEmptyTake func()
-	inHand         int // frames the flusher has taken and not yet written
-	queueBound     int // most frames queue and inHand may hold together
+	mu         sync.Mutex
+	queue      [][]byte // frames waiting for the flusher, oldest first
+	inHand     int      // frames the flusher has taken and not yet written
+	queueBound int      // most frames queue and inHand may hold together
 	// soft and softInHand count the droppable frames (Offer) in queue and
 	// in inHand; they do not count against queueBound.
 	soft, softInHand int
@@ -69,6 +66,9 @@ type Conn struct {
 	closeReason string
 	// closed is closed when the flusher has closed the connection.
 	closed chan struct{}
+	// afterEmptyTake, when set (tests only), runs when the flusher found
+	// the queue empty, before it decides to stop.
+	afterEmptyTake func()
 }
 
 // New returns a connection that is not upgraded yet and whose queue holds
