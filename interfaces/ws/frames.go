@@ -10,6 +10,7 @@ import (
 
 	"github.com/chatd/chat/domain"
 	"github.com/chatd/chat/interfaces/protocol"
+	"github.com/chatd/chat/interfaces/wsconn"
 )
 
 // frames turns client frames into commands and their outcomes into reply
@@ -58,10 +59,10 @@ func (f *frames) handle(ctx context.Context, s *session, typ websocket.MessageTy
 	if p, ok := cmd.Payload.(protocol.SendMessage); ok {
 		prev, ordered = s.pipe.chain(p.ChannelID)
 	}
-	go f.runPipelined(ctx, s, cmd, prev, ordered, start)
+	wsconn.Go(func() { f.runPipelined(ctx, s, cmd, prev, ordered, start) })
 }
 
-// runPipelined runs one admitted command on its own goroutine, after the
+// runPipelined runs one admitted command on a pooled goroutine, after the
 // connection's earlier send to the same channel (prev) holds its place.
 func (f *frames) runPipelined(ctx context.Context, s *session, cmd protocol.Command, prev <-chan struct{}, ordered func(), start time.Time) {
 	defer s.pipe.finished()

@@ -127,11 +127,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.hub.activate(s, channels, g.ready(s))
 	g.cfg.Metrics.Connected()
 	g.log.DebugContext(ctx, "session opened", "session", s.id, "user", user.ID, "channels", len(channels))
-	// The session reads in a goroutine of its own, so that this handler
-	// returns: net/http then lets go of the request, the response, its
-	// buffers and the stack of its connection goroutine, which would
-	// otherwise live as long as the connection.
-	go g.serve(s)
+	// Serving returns at once, and so does this handler: net/http then
+	// lets go of the request, the response, its buffers and the stack of
+	// its connection goroutine, which would otherwise live as long as the
+	// connection.
+	g.serve(s)
 }
 
 // upgrade reads the user's channel list and upgrades the connection of a
@@ -157,19 +157,25 @@ func (g *Gateway) upgrade(w http.ResponseWriter, r *http.Request, s *session) ([
 	return channels, true
 }
 
-// serve runs an upgraded session until its connection is closed.
+// serve serves an upgraded session: its commands run as they arrive, and
+// once its connection is closed it leaves the hub and the node's count.
 func (g *Gateway) serve(s *session) {
-	defer g.untrack(s)
-	defer g.hub.remove(s)
-	s.conn.Serve(func(ctx context.Context, typ websocket.MessageType, data []byte) {
+	s.conn.Start(func(ctx context.Context, typ websocket.MessageType, data []byte) {
 		g.frames.handle(ctx, s, typ, data)
-	})
+	}, func() { g.ended(s) })
+}
+
+// ended is the end of a session, once its connection is closed and its
+// last command has run.
+func (g *Gateway) ended(s *session) {
 	code, _ := s.closeStatus()
 	g.cfg.Metrics.Closed(closeLabel(code))
 	if code == protocol.CloseSlowConsumer {
 		g.cfg.Metrics.QueueOverflow()
 	}
 	g.log.Debug("session closed", "session", s.id, "user", s.user.ID, "code", int(code))
+	g.hub.remove(s)
+	g.untrack(s)
 }
 
 // refuse answers a connect that gets no session with err's HTTP error and

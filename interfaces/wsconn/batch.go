@@ -12,9 +12,9 @@ import (
 // replies together. A client that pipelines commands (heartbeats in
 // flight, a burst of sends) has several frames arrive in one read(2); each
 // used to cost a hand-over to a worker and a write(2) of its own, which
-// was most of chatd's CPU per heartbeat. It runs on a pool worker, in
-// place of the reader, and returns the error of a read that ended the
-// connection. data was read into buf, and so are the further commands:
+// was most of chatd's CPU per heartbeat. It runs on a pool worker (a read
+// round, or for a reader goroutine of its own) and returns the error of a
+// read that ended the connection. data was read into buf, and so are the further commands:
 // each handler call has returned before the next message overwrites it.
 func (c *Conn) handleBatch(ctx context.Context, handle Handler, typ websocket.MessageType, data []byte, buf *readBuffer) error {
 	c.mu.Lock()

@@ -13,11 +13,13 @@ import (
 // through a bounded queue, so whoever produces a frame (an event router,
 // the connection's own commands) never waits for the network.
 //
-// An idle connection costs one goroutine, its reader. Writing needs a
-// goroutine only while frames wait: the first frame queued on an empty
-// queue starts a flusher (serve.go), which writes until the queue is
-// empty and ends. Most connections are idle most of the time, and a writer
-// goroutine parked on each of them cost a stack of 4 KB or more.
+// An idle connection costs no goroutine. Reading needs one only while the
+// client's bytes arrive: an idle socket is parked in a poller, which has a
+// pool worker read it when it becomes readable (reader.go). Writing needs
+// one only while frames wait: the first frame queued on an empty queue
+// starts a flusher (serve.go), which writes until the queue is empty and
+// ends. Most connections are idle most of the time, and a goroutine parked
+// on each of them cost a stack of 4 KB or more.
 //
 // The queue is a slice that grows on demand up to its bound instead of a
 // channel allocated at full size: 256 empty slots cost 6 KB.
@@ -66,9 +68,30 @@ type Conn struct {
 	closeReason string
 	// closed is closed when the flusher has closed the connection.
 	closed chan struct{}
+
+	// handle and ended are Start's; wake is readRound, bound once for the
+	// poller. poll and token are set when the connection parks in a
+	// poller while idle (reader.go), nil and 0 otherwise.
+	handle Handler
+	ended  func()
+	wake   func()
+	poll   *poller
+	token  uint64
+	// armed is set once the socket was first armed in the poller; reading
+	// while a round runs, and from the upgrade until Start's first
+	// parking, so that a close before Start does not end the connection
+	// before ended is known. Both are under mu.
+	armed, reading bool
+	endOnce        sync.Once
+
 	// afterEmptyTake, when set (tests only), runs when the flusher found
 	// the queue empty, before it decides to stop.
 	afterEmptyTake func()
+	// afterPark, when set (tests only), runs when a round has parked the
+	// socket; noPoll (tests only) makes the connection read in a
+	// goroutine of its own, as without a poller.
+	afterPark func()
+	noPoll    bool
 }
 
 // New returns a connection that is not upgraded yet and whose queue holds
@@ -263,6 +286,7 @@ func (c *Conn) isClosing() bool {
 func (c *Conn) attach(conn *websocket.Conn, opts Options) {
 	c.mu.Lock()
 	c.ws, c.writeTimeout, c.readLimit, c.log, c.peer = conn, opts.WriteTimeout, opts.ReadLimit, opts.Log, opts.Peer
+	c.reading = true // Start's first round or parking ends it
 	c.reads.heard()
 	start := (len(c.queue) > 0 || c.isClosing()) && c.startFlushLocked()
 	c.mu.Unlock()
@@ -280,4 +304,8 @@ func (c *Conn) Abort() {
 	if conn != nil {
 		_ = conn.CloseNow() // already closed is fine: we only want it gone
 	}
+	// A parked connection has no reader to see it gone (the kernel drops
+	// a closed socket from the poller), so a flusher must end it; one
+	// that runs already will, its handshake cut short.
+	c.Close(websocket.StatusGoingAway, "")
 }

@@ -2,10 +2,12 @@
 // many mostly idle connections and bursts of small frames: a bounded
 // outgoing queue written by a flusher goroutine that exists only while
 // frames wait, every queued frame of a round sent with one write(2)
-// (cork.go), client messages read into pooled buffers (read.go) through a
-// read-ahead that holds no buffer while idle (readahead.go), and commands
-// run on a pool of workers (workers.go), several pipelined ones per
-// hand-over with their replies written together (batch.go).
+// (cork.go), an idle socket parked in epoll instead of a goroutine
+// (reader.go, poll_linux.go), client messages read into pooled buffers
+// (read.go) through a read-ahead that holds no buffer while idle
+// (readahead.go), and commands run on a pool of workers (workers.go),
+// several pipelined ones per hand-over with their replies written together
+// (batch.go).
 //
 // It sits on coder/websocket, which frames and masks, and reaches under it
 // only through the hijacked connection: Upgrade replaces net/http's 4 KB
@@ -15,7 +17,7 @@
 //
 //	c := wsconn.New(queueBound)  // frames and a close may be queued already
 //	err := c.Upgrade(w, r, wsconn.Options{...})
-//	go c.Serve(handler)          // returns when the connection is closed
+//	c.Start(handler, ended)      // returns at once; ended runs once closed
 //	c.Enqueue(frame)             // from anywhere, never blocks
 //	c.Close(code, reason)        // from anywhere, the first code wins
 //

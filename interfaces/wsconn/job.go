@@ -7,8 +7,8 @@ import (
 	"github.com/coder/websocket"
 )
 
-// batchJob is one hand-over of a Conn's commands from its reader to a
-// pool worker (Serve, handleBatch). Jobs are pooled with their function
+// batchJob is one hand-over of a Conn's commands from a reader goroutine
+// of its own (no poller, reader.go) to a pool worker (handleBatch). Jobs are pooled with their function
 // bound once: a closure per hand-over, with the WaitGroup and the error it
 // captured, cost three heap allocations per read, about 3% of chatd's CPU
 // per heartbeat.

@@ -16,9 +16,9 @@ import (
 //
 // A Conn takes a buffer from readBuffers only once a message's header
 // has arrived and gives it back when the commands read with it have run,
-// so an idle connection, parked in the library's read, holds none (the
-// idle target is 20 KiB per connection): there are about as many buffers
-// as messages being handled, not as connections.
+// so an idle connection holds none (the idle target is 14 KiB per
+// connection): there are about as many buffers as messages being handled,
+// not as connections.
 type readBuffer struct {
 	data []byte
 }

@@ -4,68 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 
 	"github.com/coder/websocket"
 )
-
-// Handler handles one message read from the client. data is valid only
-// during the call: the connection reads its next message into the same
-// pooled buffer (read.go), so a handler copies whatever it keeps. A
-// handler answers with EnqueueReply.
-type Handler func(ctx context.Context, typ websocket.MessageType, data []byte)
-
-// Serve reads the client's messages and has handle run them, one after the
-// other, until either side ends the connection; it returns once the
-// connection is closed. Its goroutine is the connection's only one while
-// nothing is written, and it spends its life parked in the library's read.
-//
-// Reads get a context that never ends: with one that can, coder/websocket
-// registers a cancel callback per read, and the upgrade request's context
-// ends anyway when ServeHTTP returns. Shutdown and broken connections end
-// the read by closing the connection instead.
-func (c *Conn) Serve(handle Handler) {
-	ctx := context.Background()
-	for {
-		typ, data, buf, err := c.readMessage(ctx, nil)
-		if err == nil {
-			err = runBatch(ctx, c, handle, typ, data, buf)
-			buf.release(c.readLimit)
-		}
-		if err != nil {
-			// Client closes, 1009, protocol errors, shutdown and broken
-			// TCP all end here; none of them is a server fault.
-			c.log.Debug("connection ended", c.peerAttr(), "err", err)
-			// Have the flusher finish, with the code the read calls for
-			// (closeFor); a close requested earlier keeps its own.
-			c.Close(closeFor(err))
-			break
-		}
-	}
-	<-c.closed
-}
-
-// handleFrame runs one message's command. Serve has it run by a pool
-// worker (workers.go) and waits, which keeps the reader's stack small:
-// decoding, the use case and encoding the reply take the stack past 4 KB,
-// and Go gives a grown stack back only when a GC finds it parked using
-// under a quarter of it, which the library's read chain never does. A
-// reader that handled one heartbeat would keep 8 KB for the life of its
-// connection; the few workers keep theirs instead. The hand-over costs two
-// goroutine switches per command.
-//
-// handleFrame also recovers a panic: the upgrading ServeHTTP has returned,
-// so net/http no longer does, and a bug in one command must cost its
-// connection, not the process.
-func (c *Conn) handleFrame(ctx context.Context, handle Handler, typ websocket.MessageType, data []byte) {
-	defer func() {
-		if v := recover(); v != nil {
-			c.log.Error("command panicked; closing connection", c.peerAttr(), "panic", v, "stack", string(debug.Stack()))
-			c.Close(websocket.StatusInternalError, "internal error; reconnect")
-		}
-	}()
-	handle(ctx, typ, data)
-}
 
 // flush writes queued frames until the queue is empty, then ends;
 // enqueue starts a new flusher for the next frame. Each round takes every
@@ -100,7 +41,7 @@ func (c *Conn) flush() {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		c.log.Debug("close handshake incomplete", c.peerAttr(), "code", int(c.closeCode), "err", err)
 	}
-	close(c.closed)
+	c.markClosed()
 }
 
 // nextBatch takes the frames queued for the next write, giving the queue
@@ -168,7 +109,7 @@ func (c *Conn) writeTaken(batch [][]byte) (spare [][]byte, ok bool) {
 		c.log.Info("write failed; dropping connection", c.peerAttr(), "err", err)
 		c.Close(websocket.StatusNormalClosure, "") // starts no flusher: this one runs
 		_ = c.ws.CloseNow()                        // it is already closed or must be now
-		close(c.closed)
+		c.markClosed()
 		return nil, false
 	}
 	return spare, true

@@ -3,8 +3,7 @@ package wsconn
 import "time"
 
 // workerPool runs functions on goroutines that outlive one call. It is
-// where connections run their commands (serve.go says why not on the
-// reader). A goroutine's stack grows by being copied, which cost about
+// where connections read and run their commands (reader.go says why). A goroutine's stack grows by being copied, which cost about
 // 3 µs per command (a sixth of chatd's CPU in a heartbeat benchmark) when
 // every command started a goroutine of its own: encoding a reply takes the
 // stack past the 4 KB a new goroutine starts with. A pool worker keeps its
@@ -22,6 +21,11 @@ func newWorkerPool(idle time.Duration) *workerPool {
 // commandWorkers runs the commands of every connection. There are about as
 // many workers as commands in flight, not as connections.
 var commandWorkers = newWorkerPool(5 * time.Second)
+
+// Go runs f on a pool worker, for work of a connection's commands that
+// outlives the handler call (pipelined commands): a goroutine of its own
+// would grow its stack by copying, as above.
+func Go(f func()) { commandWorkers.run(f) }
 
 // run runs f on a waiting worker, or on a new one when none waits. It never
 // waits for a worker, so a command that blocks holds up no other.
