@@ -65,8 +65,42 @@ func TestCorkConnSendsABatchInOneWrite(t *testing.T) {
 			t.Fatalf("write %d = %q, want %q", i, rec.writes[i], want[i])
 		}
 	}
-	// One deadline for the batch, cleared after it.
-	if len(rec.deadlines) != 2 || rec.deadlines[0].IsZero() || !rec.deadlines[1].IsZero() {
-		t.Fatalf("deadlines %v, want one set and then cleared", rec.deadlines)
+	// One deadline for the batch, kept for the write after it.
+	if len(rec.deadlines) != 1 || rec.deadlines[0].IsZero() {
+		t.Fatalf("deadlines %v, want one set for the batch", rec.deadlines)
+	}
+}
+
+func TestCorkConnRenewsADeadlineThatRunsLow(t *testing.T) {
+	t.Parallel()
+	rec := &recordingConn{}
+	c := &corkConn{Conn: rec}
+	batch := func() {
+		t.Helper()
+		c.cork()
+		if _, err := c.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.uncork(time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	batch()
+	batch() // a full minute left: kept
+	if len(rec.deadlines) != 1 {
+		t.Fatalf("deadlines %v after two batches, want one", rec.deadlines)
+	}
+	c.until = time.Now().Add(time.Second) // under half the timeout left
+	batch()
+	if len(rec.deadlines) != 2 || rec.deadlines[1].Before(time.Now().Add(30*time.Second)) {
+		t.Fatalf("deadlines %v, want a second one a minute out", rec.deadlines)
+	}
+	// An uncorked write (the library's pong or close) renews it too.
+	c.until = time.Now().Add(time.Second)
+	if _, err := c.Write([]byte("pong")); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.deadlines) != 3 {
+		t.Fatalf("deadlines %v, want the uncorked write to renew the low one", rec.deadlines)
 	}
 }

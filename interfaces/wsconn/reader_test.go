@@ -176,3 +176,43 @@ func TestParkedConnectionEnds(t *testing.T) {
 		})
 	}
 }
+
+// The flusher frames data itself (appendTextFrame); a real client must
+// read every length encoding whole: 7-bit, 16-bit and 64-bit, at their
+// edges, and interleaved with the library's own pongs.
+func TestFramesOfEveryLengthEncodingReachTheClient(t *testing.T) {
+	ps := newParkServer(t, false)
+	cl := dialConn(t, ps.url)
+	cl.conn.SetReadLimit(1 << 20)
+	c := receive(t, ps.opened, "started connection")
+	sizes := []int{0, 1, 125, 126, 127, 1000, 0xffff, 0x10000, 0x10001, 200_000}
+	for _, n := range sizes {
+		frame := make([]byte, n)
+		for i := range frame {
+			frame[i] = byte('a' + i%26)
+		}
+		if !c.Enqueue(frame) {
+			t.Fatalf("queue refused a frame of %d bytes", n)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	// A ping makes the library write a pong among our frames.
+	pinged := make(chan error, 1)
+	go func() { pinged <- cl.conn.Ping(ctx) }()
+	for _, n := range sizes {
+		typ, data, err := cl.conn.Read(ctx)
+		if err != nil {
+			t.Fatalf("read the frame of %d bytes: %v", n, err)
+		}
+		if typ != websocket.MessageText || len(data) != n || (n > 0 && (data[0] != 'a' || data[n-1] != byte('a'+(n-1)%26))) {
+			t.Fatalf("got a %v frame of %d bytes, want text of %d", typ, len(data), n)
+		}
+	}
+	// The pong is read by the Read above, or by this one, which then
+	// waits for the close.
+	go func() { _, _, _ = cl.conn.Read(ctx) }()
+	if err := <-pinged; err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+}

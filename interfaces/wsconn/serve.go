@@ -3,15 +3,14 @@ package wsconn
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/coder/websocket"
 )
 
 // flush writes queued frames until the queue is empty, then ends;
 // enqueue starts a new flusher for the next frame. Each round takes every
-// queued frame as one batch, and the batch leaves in one write(2) under
-// one deadline of writeTimeout (cork.go), so a client that stopped
+// queued frame as one batch, and the batch leaves in one write(2) under a
+// deadline at most writeTimeout away (cork.go), so a client that stopped
 // reading holds only its own flusher, for at most that long. Frames keep
 // their queue order.
 //
@@ -117,23 +116,18 @@ func (c *Conn) writeTaken(batch [][]byte) (spare [][]byte, ok bool) {
 
 // writeBatch writes frames in order into the corked connection, stopping
 // early when the Conn is closed, and sends them with one write(2).
+//
+// A close the library sends on its own (the reply to a client's close,
+// from the reader) is not seen here until the reader has called Close, so
+// frames of a batch being written then may follow it; the client has
+// asked to close and drops them.
 func (c *Conn) writeBatch(frames [][]byte) error {
-	// Corked writes never wait for the network, so they need no context
-	// deadline; uncork bounds the one write that does.
-	ctx := context.Background()
 	c.cork.cork()
-	var err error
 	for i, frame := range frames {
 		if i > 0 && c.isClosing() {
 			break // the close wins; send what is written so far
 		}
-		if err = c.ws.Write(ctx, websocket.MessageText, frame); err != nil {
-			err = fmt.Errorf("write frame %d of %d: %w", i+1, len(frames), err)
-			break
-		}
+		c.cork.appendText(frame)
 	}
-	if uerr := c.cork.uncork(c.writeTimeout); err == nil {
-		err = uerr
-	}
-	return err
+	return c.cork.uncork(c.writeTimeout)
 }
