@@ -53,6 +53,18 @@ const (
 	// seconds in a queue that only grows, so what is accepted keeps its
 	// latency (docs/performance.md, admission control).
 	appendMaxPending = 8 * appendMaxBatch
+	// appendMaxWait bounds how long the oldest send waiting in a lane may
+	// have waited when a new one arrives; past it the new one is refused
+	// like a full lane's. The count above assumes a lane's drain rate, and
+	// with more shards (more lanes on the same cores) each lane drains
+	// slower: on three shards at saturation the count let sends queue for
+	// most of a second (p99 send to answer 1.2 to 1.4 s). A wait is what a
+	// sender feels whatever the rate, so this bound holds on any number of
+	// shards (0.7 s at p99 in two of three such runs, docs/performance.md). It is
+	// above the database's stalls at moderate load (100 to 250 ms), so
+	// those delay sends rather than refuse them: at 200 ms a group run at
+	// 2,000 sends/s had 4 refused.
+	appendMaxWait = 300 * time.Millisecond
 	// appendRetryAfter is the hint given with such a refusal: about the
 	// time a full lane takes to drain.
 	appendRetryAfter = 200 * time.Millisecond
@@ -74,6 +86,8 @@ type appendCall struct {
 	// ordered, if set, is called once the call is queued in its lane,
 	// behind every earlier call of the lane (so of its channel).
 	ordered func()
+	// queued is when the call began to wait in its lane's pending list.
+	queued time.Time
 	// done receives the outcome exactly once; buffered, so a batch never
 	// waits for a caller that stopped waiting.
 	done chan appendOutcome
@@ -103,6 +117,8 @@ type appendBatcher struct {
 	// onBatch is called with each batch's size before it runs; tests
 	// replace it to see how sends were grouped.
 	onBatch func(n int)
+	// now is the clock of the wait bound (time.Now; tests set their own).
+	now func() time.Time
 
 	mu sync.Mutex
 	// busy is true while this batcher's one transaction is in flight;
@@ -112,7 +128,7 @@ type appendBatcher struct {
 }
 
 func newAppendBatcher(pool *sql.DB, logger *slog.Logger, stored func(), sizes prometheus.Histogram) *appendBatcher {
-	b := &appendBatcher{pool: pool, logger: logger, stored: stored, sizes: sizes}
+	b := &appendBatcher{pool: pool, logger: logger, stored: stored, sizes: sizes, now: time.Now}
 	b.onBatch = func(n int) { b.sizes.Observe(float64(n)) }
 	return b
 }
@@ -168,7 +184,7 @@ func (b *appendBatcher) append(ctx context.Context, c *appendCall) (appendOutcom
 		b.mu.Unlock()
 		c.markOrdered()
 		b.run(context.WithoutCancel(ctx), batch)
-	case len(b.pending) >= appendMaxPending:
+	case b.fullLocked(c):
 		b.mu.Unlock()
 		return appendOutcome{}, errSendsOverloaded
 	default:
@@ -184,6 +200,15 @@ func (b *appendBatcher) append(ctx context.Context, c *appendCall) (appendOutcom
 		// message id then finds it.
 		return appendOutcome{}, fmt.Errorf("wait for the send's batch: %w", ctx.Err())
 	}
+}
+
+// fullLocked reports whether the lane refuses c, which would wait behind
+// its pending sends: too many wait, or the oldest has waited too long.
+// Otherwise it stamps c with the time it starts waiting.
+func (b *appendBatcher) fullLocked(c *appendCall) bool {
+	c.queued = b.now()
+	return len(b.pending) >= appendMaxPending ||
+		len(b.pending) > 0 && c.queued.Sub(b.pending[0].queued) > appendMaxWait
 }
 
 // markOrdered tells the caller that c holds its place in its lane.

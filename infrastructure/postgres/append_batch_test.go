@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chatd/chat/domain"
 )
@@ -277,4 +278,49 @@ func TestAppendLanesKeepAChannelOnOneLane(t *testing.T) {
 			t.Fatalf("lanes are unbalanced: %v", used)
 		}
 	}
+}
+
+// A lane refuses a send at once when the send would wait behind too many
+// others or behind one that has waited too long, so what it accepts is
+// answered within a bounded time on any number of shards; once the old
+// sends are taken into a batch it accepts again.
+func TestAppendBatcherRefusesSendsBehindALongWait(t *testing.T) {
+	clock := time.Unix(1_000_000, 0)
+	b := &appendBatcher{now: func() time.Time { return clock }}
+	b.busy = true // a transaction in flight
+	gaveUp, cancel := context.WithCancel(context.Background())
+	cancel() // each accepted send queues, then stops waiting for its batch
+	send := func(id string) error {
+		_, err := b.append(gaveUp, &appendCall{clientMessageID: id})
+		return err
+	}
+	accepted := func(id string) {
+		t.Helper()
+		if err := send(id); !errors.Is(err, context.Canceled) {
+			t.Fatalf("send %s: %v, want it queued", id, err)
+		}
+	}
+	refused := func(id string) {
+		t.Helper()
+		err := send(id)
+		if !errors.Is(err, errSendsOverloaded) || domain.RetryAfterOf(err) != appendRetryAfter {
+			t.Fatalf("send %s: %v, want refused with a retry hint of %v", id, err, appendRetryAfter)
+		}
+	}
+
+	accepted("oldest")
+	clock = clock.Add(appendMaxWait)
+	accepted("at-the-bound")
+	clock = clock.Add(time.Millisecond)
+	refused("past-the-bound")
+	if len(b.pending) != 2 {
+		t.Fatalf("%d sends wait, want 2: a refused send must not queue", len(b.pending))
+	}
+
+	b.takeLocked(nil) // the next batch takes them
+	accepted("after-the-batch")
+	for i := range appendMaxPending - 1 {
+		accepted(fmt.Sprint("fill-", i))
+	}
+	refused("over-the-count")
 }
