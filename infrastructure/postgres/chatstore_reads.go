@@ -10,7 +10,7 @@ import (
 )
 
 // MarkRead moves the actor's read position of a channel up to seq through
-// chat_mark_read (migration 00011), which clamps it to the channel's
+// chat_mark_read (migrations 00011 and 00014), which clamps it to the channel's
 // last seq, never lowers it, and records read_updated when it grew. One
 // statement: mark_read may follow every message a client shows.
 //
@@ -45,6 +45,9 @@ func (s *ChatStore) MarkRead(ctx context.Context, actor domain.Actor, channelID 
 			return res.Grew, nil
 		case "not_member":
 			return false, domain.ErrNotMember
+		case "fenced":
+			// Moving to another shard: the sharded store retries there.
+			return false, errFenced
 		default:
 			return false, domain.ErrChannelNotFound
 		}

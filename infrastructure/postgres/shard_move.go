@@ -56,6 +56,21 @@ func (m *ShardMover) move(ctx context.Context, r journalRow) error {
 	return nil
 }
 
+// fenceForMove fences a channel on the shard it leaves and reports
+// whether the shard has it. FOR UPDATE, not the NO KEY UPDATE of a plain
+// UPDATE, because it is the lock that waits for the FOR KEY SHARE of
+// marks in flight (migration 00014): once the fence commits, every mark
+// before it has committed too and the copy holds it, and every mark after
+// it sees the fence.
+func fenceForMove(sys *gorm.DB, channelID string) (bool, error) {
+	res := sys.Exec(`WITH locked AS (SELECT id FROM channels WHERE id = ?::uuid FOR UPDATE)
+		UPDATE channels c SET fenced = true FROM locked WHERE c.id = locked.id`, channelID)
+	if res.Error != nil {
+		return false, classify("fence the channel", res.Error)
+	}
+	return res.RowsAffected > 0, nil
+}
+
 // errNothingToMove: the index row has no channel behind it on its shard
 // yet (a creation the reconciler has still to finish).
 var errNothingToMove = errors.New("the shard has no such channel")
@@ -63,11 +78,11 @@ var errNothingToMove = errors.New("the shard has no such channel")
 // copyAcross runs steps 1 to 4 and returns how long the channel was
 // fenced.
 func (m *ShardMover) copyAcross(ctx context.Context, r journalRow, from, to *shard) (time.Duration, error) {
-	res := from.db.system.WithContext(ctx).Exec("UPDATE channels SET fenced = true WHERE id = ?::uuid", r.ChannelID)
-	if res.Error != nil {
-		return 0, classify("fence the channel", res.Error)
+	found, err := fenceForMove(from.db.system.WithContext(ctx), r.ChannelID)
+	if err != nil {
+		return 0, err
 	}
-	if res.RowsAffected == 0 {
+	if !found {
 		return 0, errNothingToMove
 	}
 	fencedAt := time.Now()

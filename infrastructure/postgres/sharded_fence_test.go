@@ -16,8 +16,8 @@ func fenceChannel(t *testing.T, shards *Shards, id string) *shard {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sh.db.system.Exec("UPDATE channels SET fenced = true WHERE id = ?::uuid", id).Error; err != nil {
-		t.Fatal(err)
+	if found, err := fenceForMove(sh.db.system, id); err != nil || !found {
+		t.Fatalf("fence channel %s: found %v, %v", id, found, err)
 	}
 	if err := shards.dir.system.Exec("INSERT INTO shard_moves (channel_id, from_shard, to_shard) VALUES (?::uuid, ?, ?)", id, sh.spec.ID, sh.spec.ID).Error; err != nil {
 		t.Fatal(err)
