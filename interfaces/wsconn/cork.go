@@ -25,6 +25,10 @@ type corkConn struct {
 	// batch; timeout is the one uncork was last given (keepDeadline).
 	until   time.Time
 	timeout time.Duration
+	// closeSent is set once the library has written a close frame;
+	// appendText drops data from then on (RFC 6455 section 5.5.1: no
+	// data frame after a close).
+	closeSent bool
 
 	// ahead, when the socket allows it, is where reads go
 	// (readahead.go). The library reads the connection it was
@@ -55,6 +59,12 @@ const maxPooledCork = 256 << 10
 func (c *corkConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if len(p) > 0 && p[0] == finClose {
+		// Every Write of the library is whole frames (see appendText),
+		// so this is the header of a close: the library replying to
+		// the client's, or closing with a status of ours.
+		c.closeSent = true
+	}
 	if c.corked {
 		*c.buf = append(*c.buf, p...)
 		return len(p), nil
@@ -95,15 +105,23 @@ func (c *corkConn) keepDeadline(timeout time.Duration) error {
 // coder/websocket's Write took a channel-based lock and reset its message
 // writer per frame, a fifth of chatd's CPU in group fan-out. The library
 // still writes the control frames (pongs, closes), each with one Write
-// under mu, so they never land inside one of these.
+// under mu, so they never land inside one of these; once one of them was
+// a close, data is dropped here.
 func (c *corkConn) appendText(p []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	*c.buf = appendTextFrame(*c.buf, p)
+	if !c.closeSent {
+		*c.buf = appendTextFrame(*c.buf, p)
+	}
 }
 
+// First bytes of a final frame's header, by opcode (RFC 6455 section 5.2).
+const (
+	finText  = 0x80 | 0x1
+	finClose = 0x80 | 0x8
+)
+
 func appendTextFrame(b, p []byte) []byte {
-	const finText = 0x80 | 0x1
 	switch n := len(p); {
 	case n <= 125:
 		b = append(b, finText, byte(n))

@@ -2,6 +2,7 @@ package wsconn
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -102,5 +103,63 @@ func TestCorkConnRenewsADeadlineThatRunsLow(t *testing.T) {
 	}
 	if len(rec.deadlines) != 3 {
 		t.Fatalf("deadlines %v, want the uncorked write to renew the low one", rec.deadlines)
+	}
+}
+
+// After a close frame no data frame may follow (RFC 6455 section 5.5.1).
+// The library writes its closes itself (its reply to a client's close
+// among them) while the flusher may still hold frames: those frames are
+// dropped, whether the close went out corked or straight through.
+func TestCorkConnSendsNoDataAfterAClose(t *testing.T) {
+	t.Parallel()
+	closeFrame := []byte{finClose, 2, 0x03, 0xe8} // 1000, normal closure
+	rec := &recordingConn{}
+	c := &corkConn{Conn: rec}
+	c.cork()
+	c.appendText([]byte("before"))
+	if _, err := c.Write(closeFrame); err != nil {
+		t.Fatal(err)
+	}
+	c.appendText([]byte("after"))
+	if err := c.uncork(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	c.cork()
+	c.appendText([]byte("later"))
+	if err := c.uncork(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	want := append(appendTextFrame(nil, []byte("before")), closeFrame...)
+	if len(rec.writes) != 1 || !bytes.Equal(rec.writes[0], want) {
+		t.Fatalf("writes % x, want one: % x", rec.writes, want)
+	}
+}
+
+// The library's reply to a client's close is seen as a close: its frame
+// starts a Write of its own, which TestCorkConnSendsNoDataAfterAClose
+// relies on.
+func TestTheLibrarysCloseReplyIsSeen(t *testing.T) {
+	t.Parallel()
+	ps := newParkServer(t, false)
+	cl := dialRaw(t, ps.url)
+	c := receive(t, ps.opened, "started connection")
+	key := [4]byte{0x12, 0x34, 0x56, 0x78}
+	status := []byte{0x03, 0xe8}
+	frame := append([]byte{finClose, 0x80 | byte(len(status))}, key[:]...)
+	for i, b := range status {
+		frame = append(frame, b^key[i%4])
+	}
+	if _, err := cl.conn.Write(frame); err != nil {
+		t.Fatal(err)
+	}
+	head := make([]byte, 2)
+	if _, err := io.ReadFull(cl.br, head); err != nil || head[0] != finClose {
+		t.Fatalf("read % x, %v; want the server's close", head, err)
+	}
+	c.cork.mu.Lock()
+	seen := c.cork.closeSent
+	c.cork.mu.Unlock()
+	if !seen {
+		t.Fatal("the library's close went out unseen: data could follow it")
 	}
 }

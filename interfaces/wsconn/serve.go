@@ -116,11 +116,9 @@ func (c *Conn) writeTaken(batch [][]byte) (spare [][]byte, ok bool) {
 
 // writeBatch writes frames in order into the corked connection, stopping
 // early when the Conn is closed, and sends them with one write(2).
-//
 // A close the library sends on its own (the reply to a client's close,
-// from the reader) is not seen here until the reader has called Close, so
-// frames of a batch being written then may follow it; the client has
-// asked to close and drops them.
+// from the reader) is seen by the corked connection, which drops frames
+// after it.
 func (c *Conn) writeBatch(frames [][]byte) error {
 	c.cork.cork()
 	for i, frame := range frames {
