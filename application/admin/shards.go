@@ -54,6 +54,9 @@ type ShardMap interface {
 	// DrainShard takes a shard off the ring; it leaves the map once its
 	// channels have moved.
 	DrainShard(ctx context.Context, id string) error
+	// SetShardWeight changes an active shard's share of the ring; the
+	// channels whose owner changed move.
+	SetShardWeight(ctx context.Context, id string, weight int) (Shard, error)
 }
 
 // Shards returns the shard map and its moves.
@@ -80,4 +83,13 @@ func (s *Service) DrainShard(ctx context.Context, id string) error {
 		return fmt.Errorf("drain shard %q: %w", id, err)
 	}
 	return nil
+}
+
+// SetShardWeight changes a shard's weight.
+func (s *Service) SetShardWeight(ctx context.Context, id string, weight int) (Shard, error) {
+	sh, err := s.shards.SetShardWeight(ctx, id, weight)
+	if err != nil {
+		return Shard{}, fmt.Errorf("set the weight of shard %q: %w", id, err)
+	}
+	return sh, nil
 }

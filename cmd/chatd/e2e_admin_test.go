@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -106,6 +107,7 @@ func TestAdminRequiresToken(t *testing.T) {
 		"GET /admin/v1/users", "POST /admin/v1/users", "GET /admin/v1/users/u1", "POST /admin/v1/users/u1/tokens",
 		"GET /admin/v1/users/u1/presence", "GET /admin/v1/channels", "GET /admin/v1/channels/c1",
 		"GET /admin/v1/channels/c1/messages", "DELETE /admin/v1/channels/c1/members/u1", "GET /admin/v1/cluster",
+		"GET /admin/v1/shards", "POST /admin/v1/shards", "PATCH /admin/v1/shards/s1", "DELETE /admin/v1/shards/s1",
 		"GET /admin/v1/nothing-here",
 	} {
 		method, path, _ := strings.Cut(ep, " ")
@@ -251,4 +253,52 @@ func TestAdminCluster(t *testing.T) {
 		t.Fatalf("gateway %d %+v, cluster node %+v", code, gw, cluster.Nodes[0])
 	}
 	s.adminError("GET", "/admin/v1/cluster?ring=1", testAdminToken, http.StatusBadRequest, "bad_request")
+}
+
+// TestAdminShardWeight changes the weight of the one shard of the map over
+// REST: the answer carries the new weight and the whole ring's share, and
+// the listing shows it; a weight out of range, a body without one and an
+// unknown shard get the documented errors.
+func TestAdminShardWeight(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	type shard struct {
+		ID     string  `json:"id"`
+		Weight int     `json:"weight"`
+		Share  float64 `json:"share"`
+		State  string  `json:"state"`
+	}
+	var listed struct{ Shards []shard }
+	s.adminOK("/admin/v1/shards", &listed)
+	if len(listed.Shards) != 1 {
+		t.Fatalf("shards %+v, want the directory alone", listed.Shards)
+	}
+	id := listed.Shards[0].ID
+	var changed shard
+	if code := s.do("PATCH", "/admin/v1/shards/"+id, testAdminToken, map[string]any{"weight": 7}, &changed); code != http.StatusOK {
+		t.Fatalf("PATCH /admin/v1/shards/%s: HTTP %d", id, code)
+	}
+	if changed.ID != id || changed.Weight != 7 || math.Abs(changed.Share-1) > 1e-9 || changed.State != "active" {
+		t.Fatalf("answer %+v, want %s active with weight 7 and the whole ring", changed, id)
+	}
+	s.adminOK("/admin/v1/shards", &listed)
+	if listed.Shards[0].Weight != 7 {
+		t.Fatalf("listed after the change: %+v", listed.Shards)
+	}
+	var e struct{ Code string }
+	for _, c := range []struct {
+		path string
+		body any
+		want int
+		code string
+	}{
+		{"/admin/v1/shards/" + id, map[string]any{"weight": 1001}, http.StatusBadRequest, "validation_failed"},
+		{"/admin/v1/shards/" + id, map[string]any{}, http.StatusBadRequest, "validation_failed"},
+		{"/admin/v1/shards/" + id, map[string]any{"weight": "2"}, http.StatusBadRequest, "bad_request"},
+		{"/admin/v1/shards/nope", map[string]any{"weight": 2}, http.StatusNotFound, "not_found"},
+	} {
+		if code := s.do("PATCH", c.path, testAdminToken, c.body, &e); code != c.want || e.Code != c.code {
+			t.Errorf("PATCH %s %v: HTTP %d %q, want %d %q", c.path, c.body, code, e.Code, c.want, c.code)
+		}
+	}
 }

@@ -84,8 +84,8 @@ func (a *ShardAdmin) AddShard(ctx context.Context, id, rawURL string, weight int
 	if weight == 0 {
 		weight = 1
 	}
-	if weight < 1 || weight > 1000 {
-		return admin.Shard{}, domain.Errorf(domain.KindValidation, "weight %d: between 1 and 1000", weight)
+	if err := checkWeight(weight); err != nil {
+		return admin.Shard{}, err
 	}
 	if _, err := a.shards.byShardID(id); err == nil {
 		return admin.Shard{}, domain.Errorf(domain.KindConflict, "shard %s exists", id)
@@ -186,6 +186,48 @@ func (a *ShardAdmin) DrainShard(ctx context.Context, id string) error {
 		return classify("drain the shard", err)
 	}
 	return a.shards.Refresh(ctx)
+}
+
+// checkWeight refuses a weight outside 1 to 1000: a shard's share of the
+// ring is its weight over the total, and each weight unit is a run of
+// ring points, so the bound keeps the ring small.
+func checkWeight(weight int) error {
+	if weight < 1 || weight > 1000 {
+		return domain.Errorf(domain.KindValidation, "weight %d: between 1 and 1000", weight)
+	}
+	return nil
+}
+
+// SetShardWeight changes an active shard's weight, so its share of the
+// ring: the mover then moves the channels whose owner changed, the same
+// way as for an added shard (to it when it grew, away when it shrank).
+// A draining shard has no share to change.
+func (a *ShardAdmin) SetShardWeight(ctx context.Context, id string, weight int) (admin.Shard, error) {
+	if err := checkWeight(weight); err != nil {
+		return admin.Shard{}, err
+	}
+	sh, err := a.shards.byShardID(id)
+	if err != nil || id == "" {
+		return admin.Shard{}, domain.Errorf(domain.KindNotFound, "no shard %q", id)
+	}
+	if a.shards.specOf(sh).State != ShardActive {
+		return admin.Shard{}, domain.Errorf(domain.KindConflict, "shard %s is draining; its weight no longer counts", id)
+	}
+	res := a.shards.dir.system.WithContext(ctx).
+		Exec("UPDATE shards SET weight = ? WHERE id = ? AND state = ?", weight, id, ShardActive)
+	if res.Error != nil {
+		return admin.Shard{}, classify("set the shard's weight", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		// Drained or removed by another node since the check above.
+		return admin.Shard{}, domain.Errorf(domain.KindConflict, "shard %s is no longer active", id)
+	}
+	if err := a.shards.Refresh(ctx); err != nil {
+		return admin.Shard{}, err
+	}
+	spec := a.shards.specOf(sh)
+	return admin.Shard{ID: spec.ID, URL: redact(spec.URL), Weight: spec.Weight, State: spec.State,
+		Share: a.shards.shares()[id], Reachable: true}, nil
 }
 
 // createLocal creates a shard's database beside the directory, which in

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"math"
 	"testing"
 
 	"github.com/chatd/chat/domain"
@@ -54,21 +55,8 @@ func TestShardAdminRefusesWhatWouldBreakTheMap(t *testing.T) {
 // the drained shard leaves the map.
 func TestDrainingAShardMovesEverythingOffAndRemovesIt(t *testing.T) {
 	t.Parallel()
-	db, _ := openTestDB(t)
-	shards := openTestShards(t, db, 2)
-	store := NewShardedStore(shards, testLogger())
-	users := newUsers(t, db, 2)
+	db, shards, store, users, channels := twoShardsOfGroups(t, 20, "before the drain")
 	ctx := testContext(t)
-	var channels []domain.Channel
-	for range 20 {
-		ch := newGroup(t, store, users[0], users[1])
-		send(t, store, users[0], ch.ID, "before the drain")
-		channels = append(channels, ch)
-	}
-	relayCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- NewShardRelays(shards, newRecordingSink(), testLogger(), 0).Run(relayCtx) }()
-	defer func() { stop(); <-done }()
 
 	mover := NewShardMover(shards, testLogger())
 	if err := NewShardAdmin(shards, mover, false).DrainShard(ctx, "s1"); err != nil {
@@ -87,4 +75,91 @@ func TestDrainingAShardMovesEverythingOffAndRemovesIt(t *testing.T) {
 			t.Fatalf("Messages(%s) after the drain = %+v, %v", ch.ID, msgs, err)
 		}
 	}
+}
+
+// TestChangingAShardsWeightMovesItsNewShare raises one of two shards'
+// weight to 3: its share of the ring becomes three quarters, the channels
+// whose owner changed move to it and only to it, and every channel ends on
+// its ring owner. Weights out of range, unknown and draining shards are
+// refused, and change nothing.
+func TestChangingAShardsWeightMovesItsNewShare(t *testing.T) {
+	t.Parallel()
+	db, shards, _, _, channels := twoShardsOfGroups(t, 40, "before the change")
+	ctx := testContext(t)
+	before := placementsOf(t, db)
+	mover := NewShardMover(shards, testLogger())
+	shardAdmin := NewShardAdmin(shards, mover, false)
+
+	for _, c := range []struct {
+		what, id string
+		weight   int
+		want     domain.Kind
+	}{
+		{"weight 0", "s2", 0, domain.KindValidation},
+		{"weight 1001", "s2", 1001, domain.KindValidation},
+		{"an unknown shard", "nope", 2, domain.KindNotFound},
+		{"no shard id", "", 2, domain.KindNotFound},
+	} {
+		if _, err := shardAdmin.SetShardWeight(ctx, c.id, c.weight); domain.KindOf(err) != c.want {
+			t.Errorf("setting %s: %v (kind %v), want kind %v", c.what, err, domain.KindOf(err), c.want)
+		}
+	}
+	if got := shards.shares()["s2"]; math.Abs(got-0.5) > 0.1 {
+		t.Fatalf("s2's share after the refusals is %.2f, want about a half", got)
+	}
+
+	sh, err := shardAdmin.SetShardWeight(ctx, "s2", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh.Weight != 3 || math.Abs(sh.Share-0.75) > 0.1 {
+		t.Fatalf("s2 after the change = %+v, want weight 3 and about three quarters of the ring", sh)
+	}
+	moveUntilSettled(ctx, t, mover)
+	after := placementsOf(t, db)
+	moved := 0
+	for _, ch := range channels {
+		owner, err := shards.owner(ch.ID)
+		if err != nil || after[ch.ID] != owner.spec.ID {
+			t.Fatalf("channel %s is on %s, its ring owner is %v (%v)", ch.ID, after[ch.ID], owner, err)
+		}
+		if after[ch.ID] != before[ch.ID] {
+			if after[ch.ID] != "s2" {
+				t.Fatalf("channel %s moved from %s to %s: only the heavier shard takes channels", ch.ID, before[ch.ID], after[ch.ID])
+			}
+			moved++
+		}
+	}
+	if moved == 0 {
+		t.Fatal("no channel moved to the heavier shard")
+	}
+
+	if err := shardAdmin.DrainShard(ctx, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shardAdmin.SetShardWeight(ctx, "s1", 2); domain.KindOf(err) != domain.KindConflict {
+		t.Errorf("setting a draining shard's weight: %v, want a conflict", err)
+	}
+}
+
+// twoShardsOfGroups spreads n groups of two users, each with one message,
+// over two shards, and runs the shards' relays for the test (a move waits
+// for its channel's events to be published).
+func twoShardsOfGroups(t *testing.T, n int, body string) (*DB, *Shards, *ShardedStore, []string, []domain.Channel) {
+	t.Helper()
+	db, _ := openTestDB(t)
+	shards := openTestShards(t, db, 2)
+	store := NewShardedStore(shards, testLogger())
+	users := newUsers(t, db, 2)
+	var channels []domain.Channel
+	for range n {
+		ch := newGroup(t, store, users[0], users[1])
+		send(t, store, users[0], ch.ID, body)
+		channels = append(channels, ch)
+	}
+	relayCtx, stop := context.WithCancel(testContext(t))
+	done := make(chan error, 1)
+	go func() { done <- NewShardRelays(shards, newRecordingSink(), testLogger(), 0).Run(relayCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+	return db, shards, store, users, channels
 }

@@ -57,6 +57,12 @@ type AddShardRequest struct {
 	Weight int `json:"weight,omitempty" minimum:"0" maximum:"1000" example:"1"`
 } // @name AddShardRequest
 
+// ShardWeightRequest sets a shard's weight.
+type ShardWeightRequest struct {
+	// Weight scales the shard's share of the ring (1 to 1000).
+	Weight int `json:"weight" minimum:"1" maximum:"1000" example:"2"`
+} // @name ShardWeightRequest
+
 func toShardResponse(s admin.Shard) ShardResponse {
 	return ShardResponse{ID: s.ID, URL: s.URL, Weight: s.Weight, State: s.State, Share: s.Share,
 		Channels: s.Channels, Messages: s.Messages, Reachable: s.Reachable}
@@ -161,4 +167,36 @@ func (h adminHandlers) drainShard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// setShardWeight godoc
+//
+//	@Summary		Change a database shard's weight
+//	@Description	Sets an active shard's weight, so its share of the ring (its weight over the total of the active shards). The channels whose owner on the ring changes move online, as when a shard is added: to the shard when its weight grew, away from it when it shrank. GET /admin/v1/shards shows the progress.
+//	@ID				setShardWeight
+//	@Tags			shards
+//	@Accept			json
+//	@Produce		json
+//	@Param			id		path		string				true	"shard id"
+//	@Param			body	body		ShardWeightRequest	true	"the new weight"
+//	@Success		200		{object}	ShardResponse		"the shard with its new weight and share (channels and messages not counted)"
+//	@Failure		400		{object}	ErrorBody			"a weight outside 1 to 1000"
+//	@Failure		401		{object}	ErrorBody
+//	@Failure		404		{object}	ErrorBody	"no such shard"
+//	@Failure		409		{object}	ErrorBody	"the shard is draining"
+//	@Failure		503		{object}	ErrorBody	"the directory is unreachable"
+//	@Security		AdminToken
+//	@Router			/admin/v1/shards/{id} [patch]
+func (h adminHandlers) setShardWeight(w http.ResponseWriter, r *http.Request) {
+	var req ShardWeightRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, h.logger, err)
+		return
+	}
+	sh, err := h.admin.SetShardWeight(r.Context(), chi.URLParam(r, "id"), req.Weight)
+	if err != nil {
+		writeError(w, r, h.logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toShardResponse(sh))
 }

@@ -33,4 +33,5 @@ type Admin interface {
 	Shards(ctx context.Context) (admin.ShardStatus, error)
 	AddShard(ctx context.Context, id, url string, weight int) (admin.Shard, error)
 	DrainShard(ctx context.Context, id string) error
+	SetShardWeight(ctx context.Context, id string, weight int) (admin.Shard, error)
 }

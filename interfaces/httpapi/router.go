@@ -84,6 +84,7 @@ func NewRouter(d Deps) http.Handler {
 		r.Get("/cluster", ops.cluster)
 		r.Get("/shards", ops.listShards)
 		r.Post("/shards", ops.addShard)
+		r.Patch("/shards/{id}", ops.setShardWeight)
 		r.Delete("/shards/{id}", ops.drainShard)
 	})
 	web := webApp{dir: d.WebDir}
