@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/chatd/chat/domain"
 )
 
 // refreshInterval is how often a node reads the shard map, so that every
@@ -21,12 +23,13 @@ func (db *DB) listShards(ctx context.Context) ([]ShardSpec, error) {
 
 // Refresh brings this node's view up to the shard map in the directory:
 // it opens the shards added since, forgets the ones removed, and rebuilds
-// the ring when a weight or state changed.
+// the ring when the active shards or their weights changed (buildRing).
 func (s *Shards) Refresh(ctx context.Context) error {
 	specs, err := s.dir.listShards(ctx)
 	if err != nil {
 		return err
 	}
+	key := ringKeyOf(specs)
 	s.mu.RLock()
 	var added []ShardSpec
 	for _, spec := range specs {
@@ -34,7 +37,14 @@ func (s *Shards) Refresh(ctx context.Context) error {
 			added = append(added, spec)
 		}
 	}
+	sameRing := key == s.ringKey
 	s.mu.RUnlock()
+	var ring *domain.Ring
+	if !sameRing {
+		if ring, err = buildRing(specs); err != nil {
+			return err
+		}
+	}
 	// Opening migrates and connects, which takes a while: outside the lock.
 	opened := map[string]*shard{}
 	for _, spec := range added {
@@ -69,7 +79,10 @@ func (s *Shards) Refresh(ctx context.Context) error {
 		}
 	}
 	s.byID = next
-	return s.rebuildRing()
+	if ring != nil {
+		s.ring, s.ringKey = ring, key
+	}
+	return nil
 }
 
 // connect opens one shard of the map (the directory's own entry reuses
