@@ -55,6 +55,8 @@ type client struct {
 	next   atomic.Int64
 	// pending holds frames read while waiting for another one.
 	pending []frame
+	// readErr is why the read loop ended; set before frames is closed.
+	readErr error
 }
 
 type readyPayload struct {
@@ -107,6 +109,7 @@ func (c *client) readLoop() {
 	for {
 		_, data, err := c.conn.Read(context.Background())
 		if err != nil {
+			c.readErr = err
 			c.closed <- websocket.CloseStatus(err)
 			close(c.frames)
 			return

@@ -23,6 +23,7 @@ type received struct {
 	joined    []string // user ids of member_joined
 	presence  []presencePayload
 	closed    bool
+	closedBy  error // the client's read error once closed
 	notify    chan struct{}
 	stop      chan struct{}
 	done      chan struct{}
@@ -43,7 +44,7 @@ func collect(c *client, channelID string) *received {
 			case f, ok := <-c.frames:
 				if !ok {
 					r.mu.Lock()
-					r.closed = true
+					r.closed, r.closedBy = true, c.readErr
 					r.mu.Unlock()
 					r.signal()
 					return
@@ -106,13 +107,13 @@ func (r *received) waitForSeq(t testing.TB, who string, seq int64, timeout time.
 	for {
 		r.mu.Lock()
 		msgs := append([]messagePayload(nil), r.msgs...)
-		closed := r.closed
+		closed, closedBy := r.closed, r.closedBy
 		r.mu.Unlock()
 		if len(msgs) > 0 && msgs[len(msgs)-1].Seq >= seq {
 			return msgs
 		}
 		if closed {
-			t.Fatalf("%s: connection closed after %d messages, waiting for seq %d", who, len(msgs), seq)
+			t.Fatalf("%s: connection closed after %d messages, waiting for seq %d: %v", who, len(msgs), seq, closedBy)
 		}
 		select {
 		case <-r.notify:

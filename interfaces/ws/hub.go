@@ -185,21 +185,41 @@ func (h *Hub) unsubscribeLocked(s *session, channelID string) {
 // sendLocked queues a frame for a session; while it is joining, the frame
 // waits until ready is queued. A full queue drops the session.
 func (h *Hub) sendLocked(s *session, frame []byte) {
+	h.queueLocked(s, frame, 0)
+}
+
+// sendDueLocked queues what a cursor let through: the message that came,
+// then the ones it had held back until that one came. The held ones were
+// in memory already and arrive in a burst that says nothing of how the
+// client reads, so they may run over the queue's bound by up to maxHeld:
+// a gap that a primary's failover kept open for seconds used to close
+// readers that were fine with 4008.
+func (h *Hub) sendDueLocked(s *session, due [][]byte) {
+	for i, f := range due {
+		extra := maxHeld
+		if i == 0 {
+			extra = 0
+		}
+		h.queueLocked(s, f, extra)
+	}
+}
+
+// queueLocked queues frame while up to the queue's bound plus extra frames
+// wait; past that the session is dropped as a slow consumer.
+func (h *Hub) queueLocked(s *session, frame []byte, extra int) {
 	if s.joining {
 		s.early = append(s.early, frame)
 		return
 	}
-	if !h.delivering {
-		if !s.enqueue(frame) {
-			h.dropLocked(s, protocol.CloseSlowConsumer, slowConsumerReason)
-		}
-		return
-	}
-	ok, start := s.conn.EnqueueLater(frame)
-	if !ok {
+	ok, start := s.conn.EnqueueLaterOver(frame, extra)
+	switch {
+	case !ok:
 		h.dropLocked(s, protocol.CloseSlowConsumer, slowConsumerReason)
-	} else if start {
-		h.starts = append(h.starts, s)
+	case !start:
+	case h.delivering:
+		h.starts = append(h.starts, s) // unlockBatch starts it
+	default:
+		s.conn.Flush()
 	}
 }
 

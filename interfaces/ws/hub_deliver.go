@@ -150,9 +150,7 @@ func (h *Hub) routeMessageCreated(ev domain.Event, only *session) {
 		if cur.holding() > 0 {
 			h.gapped[s] = struct{}{}
 		}
-		for _, f := range due {
-			h.sendLocked(s, f)
-		}
+		h.sendDueLocked(s, due)
 	}
 }
 

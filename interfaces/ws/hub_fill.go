@@ -159,9 +159,7 @@ func (h *Hub) fill(g gap, msgs []domain.Message) {
 				h.dropLocked(s, protocol.CloseSlowConsumer, gapReason)
 				continue
 			}
-			for _, f := range due {
-				h.sendLocked(s, f)
-			}
+			h.sendDueLocked(s, due)
 		}
 	}
 }

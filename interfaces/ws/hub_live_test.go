@@ -113,6 +113,31 @@ func TestHubClosesASessionWhoseGapHoldsTooMuch(t *testing.T) {
 	}
 }
 
+// A gap filled late releases everything held behind it at once. Those
+// frames were in memory already, and the client is not behind for them:
+// the burst may run over the queue's bound (a primary's failover, whose
+// gap lasted seconds, closed readers that were fine with 4008).
+func TestHubReleasesAFilledGapBeyondTheQueueBound(t *testing.T) {
+	h := quietHub()
+	const queue = 8
+	s := join(t, h, "u2", queue, c1)
+	var late []domain.Event
+	var want []int64
+	for seq := int64(1); seq <= 3*queue; seq++ {
+		want = append(want, seq)
+		if seq > 1 {
+			late = append(late, liveMsg("c1", seq, "", "u2"))
+		}
+	}
+	deliver(t, h, late...) // seq 1 is missing: all held
+	expectFrames(t, "while seq 1 is missing", s, nil)
+	deliver(t, h, liveMsg("c1", 1, "", "u2"))
+	if code, _ := s.closeStatus(); code != -1 {
+		t.Fatalf("closed with %d when the gap filled, want the held burst queued", code)
+	}
+	expectFrames(t, "after seq 1", s, received("c1", want...))
+}
+
 func TestHubClosesASessionWhoseGapStaysUnfilled(t *testing.T) {
 	h := quietHub()
 	stuck, moving := join(t, h, "u2", 16, c1), join(t, h, "u3", 16, domain.Channel{ID: "c2"})

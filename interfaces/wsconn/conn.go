@@ -127,7 +127,7 @@ func (c *Conn) EnqueueReply(frame []byte) bool {
 }
 
 func (c *Conn) push(frame []byte, reply bool) bool {
-	ok, start := c.pushLater(frame, reply)
+	ok, start := c.pushLater(frame, reply, 0)
 	if start {
 		go c.flush()
 	}
@@ -139,15 +139,24 @@ func (c *Conn) push(frame []byte, reply bool) bool {
 // queues a whole batch of events before it starts any flusher, so that a
 // connection gets all its frames of the batch in one write(2).
 func (c *Conn) EnqueueLater(frame []byte) (ok, start bool) {
-	return c.pushLater(frame, false)
+	return c.pushLater(frame, false, 0)
+}
+
+// EnqueueLaterOver is EnqueueLater for a frame the caller held back in
+// memory and now releases with others (a message that waited for an
+// earlier one): such a burst may run over QueueBound by up to extra
+// frames, since it costs no new memory and does not mean the client is
+// behind.
+func (c *Conn) EnqueueLaterOver(frame []byte, extra int) (ok, start bool) {
+	return c.pushLater(frame, false, extra)
 }
 
 // Flush starts the flusher that EnqueueLater asked for.
 func (c *Conn) Flush() { go c.flush() }
 
-func (c *Conn) pushLater(frame []byte, reply bool) (ok, start bool) {
+func (c *Conn) pushLater(frame []byte, reply bool, extra int) (ok, start bool) {
 	c.mu.Lock()
-	if c.fullLocked() {
+	if c.fullLocked(extra) {
 		c.mu.Unlock()
 		return false, false
 	}
@@ -157,15 +166,19 @@ func (c *Conn) pushLater(frame []byte, reply bool) (ok, start bool) {
 	return true, start
 }
 
-// fullLocked reports whether QueueBound frames wait beyond the one being
-// written, not counting droppable ones.
-func (c *Conn) fullLocked() bool {
-	return len(c.queue)-c.soft+max(c.inHand-c.softInHand-1, 0) >= c.queueBound
+// fullLocked reports whether QueueBound (plus extra) frames wait beyond
+// the one being written, not counting droppable ones.
+func (c *Conn) fullLocked(extra int) bool {
+	return len(c.queue)-c.soft+max(c.inHand-c.softInHand-1, 0) >= c.queueBound+extra
 }
 
 func (c *Conn) appendLocked(frame []byte) {
 	if len(c.queue) == cap(c.queue) {
-		grown := make([][]byte, len(c.queue), min(max(2*cap(c.queue), minQueueCap), c.queueBound))
+		size := min(max(2*cap(c.queue), minQueueCap), c.queueBound)
+		if size <= len(c.queue) {
+			size = 2 * len(c.queue) // a released burst past the bound (EnqueueLaterOver)
+		}
+		grown := make([][]byte, len(c.queue), size)
 		copy(grown, c.queue)
 		c.queue = grown
 	}

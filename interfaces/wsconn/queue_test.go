@@ -58,3 +58,36 @@ func BenchmarkNewConn(b *testing.B) {
 		_ = New(testQueueSize)
 	}
 }
+
+// A released burst may run over the bound by the allowance it is given,
+// in order; a plain frame still meets the bound.
+func TestEnqueueLaterOverRunsOverTheBoundByItsAllowance(t *testing.T) {
+	t.Parallel()
+	const bound, extra = 4, 6
+	s := New(bound)
+	for i := range bound {
+		if ok, _ := s.EnqueueLater(fmt.Appendf(nil, "%d", i)); !ok {
+			t.Fatalf("frame %d refused below the bound", i)
+		}
+	}
+	if ok, _ := s.EnqueueLater([]byte("plain")); ok {
+		t.Fatal("a plain frame was queued past the bound")
+	}
+	for i := bound; i < bound+extra; i++ {
+		if ok, _ := s.EnqueueLaterOver(fmt.Appendf(nil, "%d", i), extra); !ok {
+			t.Fatalf("released frame %d refused within the allowance", i)
+		}
+	}
+	if ok, _ := s.EnqueueLaterOver([]byte("beyond"), extra); ok {
+		t.Fatal("a released frame was queued past the bound and its allowance")
+	}
+	frames := s.take(nil)
+	if len(frames) != bound+extra {
+		t.Fatalf("took %d frames, want %d", len(frames), bound+extra)
+	}
+	for i, f := range frames {
+		if string(f) != fmt.Sprint(i) {
+			t.Fatalf("frame %d is %q: order lost", i, f)
+		}
+	}
+}
