@@ -203,5 +203,7 @@ func (s *Shards) all() []*shard {
 	for _, sh := range s.byID {
 		out = append(out, sh)
 	}
+	// In id order, so that listings (GET /admin/v1/shards) are stable.
+	slices.SortFunc(out, func(a, b *shard) int { return strings.Compare(a.spec.ID, b.spec.ID) })
 	return out
 }
