@@ -177,17 +177,18 @@ func (l *appendLanes) append(ctx context.Context, c *appendCall) (appendOutcome,
 func (b *appendBatcher) append(ctx context.Context, c *appendCall) (appendOutcome, error) {
 	c.done = make(chan appendOutcome, 1)
 	b.mu.Lock()
-	switch {
-	case !b.busy:
+	if !b.busy {
 		b.busy = true
 		batch := b.takeLocked([]*appendCall{c})
 		b.mu.Unlock()
 		c.markOrdered()
 		b.run(context.WithoutCancel(ctx), batch)
-	case b.fullLocked(c):
-		b.mu.Unlock()
-		return appendOutcome{}, errSendsOverloaded
-	default:
+	} else {
+		c.queued = b.now()
+		if b.fullLocked(c.queued) {
+			b.mu.Unlock()
+			return appendOutcome{}, errSendsOverloaded
+		}
 		b.pending = append(b.pending, c)
 		b.mu.Unlock()
 		c.markOrdered()
@@ -202,13 +203,12 @@ func (b *appendBatcher) append(ctx context.Context, c *appendCall) (appendOutcom
 	}
 }
 
-// fullLocked reports whether the lane refuses c, which would wait behind
-// its pending sends: too many wait, or the oldest has waited too long.
-// Otherwise it stamps c with the time it starts waiting.
-func (b *appendBatcher) fullLocked(c *appendCall) bool {
-	c.queued = b.now()
+// fullLocked reports whether the lane refuses a send arriving at now to
+// wait behind its pending sends: too many wait, or the oldest has waited
+// too long.
+func (b *appendBatcher) fullLocked(now time.Time) bool {
 	return len(b.pending) >= appendMaxPending ||
-		len(b.pending) > 0 && c.queued.Sub(b.pending[0].queued) > appendMaxWait
+		len(b.pending) > 0 && now.Sub(b.pending[0].queued) > appendMaxWait
 }
 
 // markOrdered tells the caller that c holds its place in its lane.

@@ -169,8 +169,8 @@ func (db *DB) identity(ctx context.Context) (string, error) {
 // DrainShard takes a shard off the ring: the mover gives all of its
 // channels to the others and then removes it from the map.
 func (a *ShardAdmin) DrainShard(ctx context.Context, id string) error {
-	if _, err := a.shards.byShardID(id); err != nil || id == "" {
-		return domain.Errorf(domain.KindNotFound, "no shard %q", id)
+	if _, err := a.mapped(id); err != nil {
+		return err
 	}
 	active := 0
 	for _, sh := range a.shards.all() {
@@ -186,6 +186,16 @@ func (a *ShardAdmin) DrainShard(ctx context.Context, id string) error {
 		return classify("drain the shard", err)
 	}
 	return a.shards.Refresh(ctx)
+}
+
+// mapped is the shard of the map with id, or not found (the directory,
+// when it is no shard of the map, has the empty id).
+func (a *ShardAdmin) mapped(id string) (*shard, error) {
+	sh, err := a.shards.byShardID(id)
+	if err != nil || id == "" {
+		return nil, domain.Errorf(domain.KindNotFound, "no shard %q", id)
+	}
+	return sh, nil
 }
 
 // checkWeight refuses a weight outside 1 to 1000: a shard's share of the
@@ -206,9 +216,9 @@ func (a *ShardAdmin) SetShardWeight(ctx context.Context, id string, weight int) 
 	if err := checkWeight(weight); err != nil {
 		return admin.Shard{}, err
 	}
-	sh, err := a.shards.byShardID(id)
-	if err != nil || id == "" {
-		return admin.Shard{}, domain.Errorf(domain.KindNotFound, "no shard %q", id)
+	sh, err := a.mapped(id)
+	if err != nil {
+		return admin.Shard{}, err
 	}
 	if a.shards.specOf(sh).State != ShardActive {
 		return admin.Shard{}, domain.Errorf(domain.KindConflict, "shard %s is draining; its weight no longer counts", id)
