@@ -223,7 +223,11 @@ export class Connection {
     this.ws = undefined;
     this.live = false;
     if (ws) {
-      ws.onmessage = ws.onclose = ws.onerror = ws.onopen = null;
+      ws.onmessage = ws.onclose = ws.onopen = null;
+      // Not null: Node's `ws` reports closing a socket that is still
+      // connecting as an "error" event, which with no handler left would
+      // throw out of the event loop and end the application's process.
+      ws.onerror = () => undefined;
       try {
         ws.close(code, reason);
       } catch {
