@@ -126,6 +126,19 @@ func TestAppendMessagesRefusesAnUnprovenSender(t *testing.T) {
 			sqlRefused(t, conn, "42501", "without its proof", q, []string{a, b}, proofs, []string{group.ID, group.ID})
 		})
 	}
+	// A NULL sender or proof beside a proven one: the function checks each
+	// distinct sender and proof once (migration 00013), and a NULL must not
+	// count as one already seen.
+	proof := actorProof(testActorKey, a)
+	for name, arrays := range map[string]string{
+		"a NULL sender": "ARRAY[$1, NULL]::text[], ARRAY[$2, $2]::text[]",
+		"a NULL proof":  "ARRAY[$1, $1]::text[], ARRAY[$2, NULL]::text[]",
+	} {
+		t.Run(name, func(t *testing.T) {
+			sqlRefused(t, conn, "42501", "without its proof", `SELECT out_status FROM chat_append_messages(`+arrays+`,
+				ARRAY[$3, $3]::uuid[], ARRAY['n1','n2'], ARRAY['hi','hi'], ARRAY['sent','sent'], ARRAY['s','s'])`, a, proof, group.ID)
+		})
+	}
 	if n := len(storedMessages(t, db, group.ID)); n != 0 {
 		t.Fatalf("refused batches stored %d messages", n)
 	}

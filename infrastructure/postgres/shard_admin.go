@@ -43,18 +43,10 @@ func (a *ShardAdmin) Shards(ctx context.Context) (admin.ShardStatus, error) {
 	shares := a.shards.shares()
 	var status admin.ShardStatus
 	for _, sh := range a.shards.all() {
-		spec := a.shards.specOf(sh)
-		info := admin.Shard{ID: spec.ID, URL: redact(spec.URL), Weight: spec.Weight, State: spec.State, Share: shares[spec.ID]}
-		query, args := "SELECT count(*) FROM channels WHERE shard_id = ?", []any{sh.spec.ID}
-		if sh.isDirectory() {
-			query, args = "SELECT count(*) FROM channels WHERE shard_id IS NULL", nil
+		info, err := a.describe(ctx, sh, shares)
+		if err != nil {
+			return admin.ShardStatus{}, err
 		}
-		if err := a.shards.dir.system.WithContext(ctx).Raw(query, args...).Scan(&info.Channels).Error; err != nil {
-			return admin.ShardStatus{}, classify("count a shard's channels", err)
-		}
-		// Unreachable shards are listed with no message count.
-		err := sh.db.system.WithContext(ctx).Raw("SELECT count(*) FROM messages").Scan(&info.Messages).Error
-		info.Reachable = err == nil
 		status.Shards = append(status.Shards, info)
 	}
 	var moving []journalRow
@@ -198,6 +190,25 @@ func (a *ShardAdmin) mapped(id string) (*shard, error) {
 	return sh, nil
 }
 
+// describe reads one shard's entry of the listing: its map entry and share,
+// its channel count from the directory, and its message count from the
+// shard itself, which is also how reachable is found out (an unreachable
+// shard is listed with no message count).
+func (a *ShardAdmin) describe(ctx context.Context, sh *shard, shares map[string]float64) (admin.Shard, error) {
+	spec := a.shards.specOf(sh)
+	info := admin.Shard{ID: spec.ID, URL: redact(spec.URL), Weight: spec.Weight, State: spec.State, Share: shares[spec.ID]}
+	query, args := "SELECT count(*) FROM channels WHERE shard_id = ?", []any{spec.ID}
+	if sh.isDirectory() {
+		query, args = "SELECT count(*) FROM channels WHERE shard_id IS NULL", nil
+	}
+	if err := a.shards.dir.system.WithContext(ctx).Raw(query, args...).Scan(&info.Channels).Error; err != nil {
+		return admin.Shard{}, classify("count a shard's channels", err)
+	}
+	err := sh.db.system.WithContext(ctx).Raw("SELECT count(*) FROM messages").Scan(&info.Messages).Error
+	info.Reachable = err == nil
+	return info, nil
+}
+
 // checkWeight refuses a weight outside 1 to 1000: a shard's share of the
 // ring is its weight over the total, and each weight unit is a run of
 // ring points, so the bound keeps the ring small.
@@ -235,9 +246,10 @@ func (a *ShardAdmin) SetShardWeight(ctx context.Context, id string, weight int) 
 	if err := a.shards.Refresh(ctx); err != nil {
 		return admin.Shard{}, err
 	}
-	spec := a.shards.specOf(sh)
-	return admin.Shard{ID: spec.ID, URL: redact(spec.URL), Weight: spec.Weight, State: spec.State,
-		Share: a.shards.shares()[id], Reachable: true}, nil
+	// Answered as the listing shows it: whether the shard answers is found
+	// out, not assumed (the weight is the directory's, the shard may be
+	// down).
+	return a.describe(ctx, sh, a.shards.shares())
 }
 
 // createLocal creates a shard's database beside the directory, which in

@@ -3,7 +3,12 @@ package postgres
 import (
 	"context"
 	"math"
+	"net/url"
+	"os"
+	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/chatd/chat/domain"
 	"github.com/chatd/chat/infrastructure/postgres/pgtest"
@@ -153,6 +158,51 @@ func TestChangingAShardsWeightMovesItsNewShare(t *testing.T) {
 	}
 	if _, err := shardAdmin.SetShardWeight(ctx, "s1", 2); domain.KindOf(err) != domain.KindConflict {
 		t.Errorf("setting a draining shard's weight: %v, want a conflict", err)
+	}
+}
+
+// TestShardWeightAnswerFindsOutWhetherTheShardAnswers: the answer to a
+// weight change describes the shard as the listing does, its counts read
+// and whether it answers found out, not assumed: the weight lives in the
+// directory, so it changes while the shard itself is down.
+func TestShardWeightAnswerFindsOutWhetherTheShardAnswers(t *testing.T) {
+	t.Parallel()
+	_, shards, _, _, _ := twoShardsOfGroups(t, 6, "counted")
+	ctx := testContext(t)
+	shardAdmin := NewShardAdmin(shards, NewShardMover(shards, testLogger()), false)
+
+	sh, err := shardAdmin.SetShardWeight(ctx, "s2", 2)
+	if err != nil || !sh.Reachable || sh.Channels == 0 || sh.Messages != int64(sh.Channels) {
+		t.Fatalf("s2 at weight 2 = %+v, %v; want reachable, holding its channels' one message each", sh, err)
+	}
+
+	u, err := url.Parse(shards.byID["s2"].spec.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := pgx.Identifier{strings.TrimPrefix(u.Path, "/")}.Sanitize()
+	super, err := pgx.Connect(ctx, os.Getenv(pgtest.EnvURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer super.Close(context.Background())
+	for _, q := range []string{
+		"ALTER DATABASE " + name + " ALLOW_CONNECTIONS false",
+		"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + strings.Trim(name, `"`) + "'",
+	} {
+		if _, err := super.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	sh, err = shardAdmin.SetShardWeight(ctx, "s2", 3)
+	if err != nil || sh.Reachable || sh.Weight != 3 {
+		t.Fatalf("s2 at weight 3 while it refuses connections = %+v, %v; want weight 3, unreachable", sh, err)
+	}
+	if _, err := super.Exec(ctx, "ALTER DATABASE "+name+" ALLOW_CONNECTIONS true"); err != nil {
+		t.Fatal(err)
+	}
+	if sh, err = shardAdmin.SetShardWeight(ctx, "s2", 1); err != nil || !sh.Reachable {
+		t.Fatalf("s2 at weight 1 once it answers again = %+v, %v; want reachable", sh, err)
 	}
 }
 

@@ -179,7 +179,7 @@ func (h adminHandlers) drainShard(w http.ResponseWriter, r *http.Request) {
 //	@Produce		json
 //	@Param			id		path		string				true	"shard id"
 //	@Param			body	body		ShardWeightRequest	true	"the new weight"
-//	@Success		200		{object}	ShardResponse		"the shard with its new weight and share (channels and messages not counted)"
+//	@Success		200		{object}	ShardResponse		"the shard as GET /admin/v1/shards lists it, with its new weight and share (reachable false, and no message count, when the shard does not answer)"
 //	@Failure		400		{object}	ErrorBody			"a weight outside 1 to 1000"
 //	@Failure		401		{object}	ErrorBody
 //	@Failure		404		{object}	ErrorBody	"no such shard"
