@@ -108,7 +108,7 @@ func (r *ShardRelays) stopAll() {
 func (r *ShardRelays) BacklogGauge() prometheus.Collector {
 	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "chatd_outbox_backlog",
-		Help: "Outbox rows committed but not yet acknowledged by the broker, over every database.",
+		Help: "Outbox rows committed but not yet acknowledged by the broker, over every database (exact up to 10,000 per database, then the span of their ids).",
 	}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), backlogTimeout)
 		defer cancel()
