@@ -35,7 +35,11 @@ type readAhead struct {
 	// readFd is the callback of raw.Read, made once: a closure made per
 	// fill escaped to the heap (three allocations per read). It leaves its
 	// results in n and readErr.
-	readFd  func(fd uintptr) bool
+	readFd func(fd uintptr) bool
+	// noWait makes readFd report an empty socket as done instead of
+	// waiting (tryFill); a flag rather than a second callback, which
+	// would cost every connection a closure.
+	noWait  bool
 	n       int
 	readErr error
 }
@@ -109,8 +113,29 @@ func (r *readAhead) fill() error {
 	return nil
 }
 
+// tryFill reads what the socket holds now, as fill does, but does not wait
+// when it holds nothing. An end or error it meets is not reported: a
+// socket that ended reports an end to the next Read as well.
+func (r *readAhead) tryFill() fillResult {
+	r.noWait = true
+	err := r.raw.Read(r.readFd)
+	r.noWait = false
+	n, readErr := r.n, r.readErr
+	r.readErr = nil
+	switch {
+	case errors.Is(readErr, syscall.EAGAIN):
+		return fillIdle // readSocket gave the buffer back
+	case err != nil || readErr != nil || n <= 0:
+		r.releaseBuffer()
+		return fillEnded
+	}
+	r.unread = (*r.buf)[:n]
+	return fillData
+}
+
 // readSocket is fill's callback: one read(2) into a pooled buffer, which
-// it gives back when the socket has nothing yet.
+// it gives back when the socket has nothing yet (and then has raw.Read
+// wait for readability, unless noWait).
 func (r *readAhead) readSocket(fd uintptr) bool {
 	r.buf = readAheadBuffers.Get().(*[]byte)
 	for {
@@ -121,7 +146,7 @@ func (r *readAhead) readSocket(fd uintptr) bool {
 	}
 	if errors.Is(r.readErr, syscall.EAGAIN) {
 		r.releaseBuffer()
-		return false
+		return r.noWait
 	}
 	return true
 }

@@ -55,6 +55,8 @@ func (c *Conn) Serve(handle Handler) {
 
 // readRound reads and handles messages until the read buffers are empty,
 // then parks the connection; with no poller, until the connection ends.
+// Pings between messages are answered before the library reads
+// (pings.go), so a client that only pings still lets the round park.
 // Only one round runs at a time: the poller reports a parked socket once
 // (one-shot), and nothing else starts one.
 func (c *Conn) readRound() {
@@ -62,7 +64,14 @@ func (c *Conn) readRound() {
 	c.reading = true
 	c.mu.Unlock()
 	ctx := context.Background()
+	// The poller starts a round when the socket turns readable: the first
+	// look reads it (answerPings).
+	woken := c.poll != nil
 	for {
+		if c.poll != nil && !c.answerPings(woken) && c.park() {
+			return
+		}
+		woken = false
 		typ, data, buf, err := c.readMessage(ctx, nil)
 		if err == nil {
 			if c.poll == nil {
@@ -81,9 +90,6 @@ func (c *Conn) readRound() {
 			// (closeFor); a close requested earlier keeps its own.
 			c.Close(closeFor(err))
 			c.stopReading()
-			return
-		}
-		if c.poll != nil && !c.inputBuffered() && c.park() {
 			return
 		}
 	}
