@@ -29,12 +29,13 @@ type Params struct {
 	BodySize       int     `json:"bodySize"` // characters per message body
 	MarkRead       bool    `json:"markRead"` // direct, group: receivers mark every message read
 
-	Duration  time.Duration `json:"duration"`  // length of the measured phase
-	Heartbeat time.Duration `json:"heartbeat"` // idle: heartbeat interval per connection
-	Toggles   int           `json:"toggles"`   // presence: users that toggle online/offline
-	InFlight  int           `json:"inFlight"`  // presence: heartbeats in flight per connection
-	Down      time.Duration `json:"down"`      // burst-reconnect: how long clients stay away
-	Drain     time.Duration `json:"drain"`     // bound on the wait for the tail of the traffic
+	Duration  time.Duration `json:"duration"`         // length of the measured phase
+	Heartbeat time.Duration `json:"heartbeat"`        // idle: heartbeat interval per connection
+	WSPing    bool          `json:"wsPing,omitempty"` // idle: a WebSocket ping per interval too
+	Toggles   int           `json:"toggles"`          // presence: users that toggle online/offline
+	InFlight  int           `json:"inFlight"`         // presence: heartbeats in flight per connection
+	Down      time.Duration `json:"down"`             // burst-reconnect: how long clients stay away
+	Drain     time.Duration `json:"drain"`            // bound on the wait for the tail of the traffic
 
 	Procs              int    `json:"procs"`        // worker processes; 0 picks from conns-per-proc
 	ConnsPerProc       int    `json:"connsPerProc"` // connections one process may hold
@@ -64,6 +65,7 @@ func defineFlags(fs *flag.FlagSet, p *Params) {
 	fs.IntVar(&p.BodySize, "body-size", 64, "message body size in characters (a send timestamp plus padding)")
 	fs.DurationVar(&p.Duration, "duration", 10*time.Second, "length of the measured phase")
 	fs.DurationVar(&p.Heartbeat, "heartbeat", 10*time.Second, "idle: heartbeat interval of each connection")
+	fs.BoolVar(&p.WSPing, "ws-ping", false, "idle: each connection also sends a WebSocket ping every heartbeat interval, half an interval after its heartbeat, and waits for the pong (clients such as Python's websockets ping on their own)")
 	fs.IntVar(&p.Toggles, "toggles", 50, "presence: users that toggle online/offline (each with a partner that watches)")
 	fs.IntVar(&p.InFlight, "inflight", 4, "presence: heartbeats each connection keeps in flight (sent back to back)")
 	fs.DurationVar(&p.Down, "down", 2*time.Second, "burst-reconnect: how long the clients stay disconnected while others send")

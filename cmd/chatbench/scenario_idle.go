@@ -38,9 +38,13 @@ var idleScenario = &scenario{
 	summarize: summarizeIdle,
 }
 
-// replyCounter counts heartbeat replies and anything unexpected.
+// replyCounter counts heartbeat replies and anything unexpected, and the
+// WebSocket pings of -ws-ping with their pongs.
 type replyCounter struct {
 	sent, acks, errs atomic.Int64
+
+	pings, pongs, pingErrs atomic.Int64
+	pingErr                atomic.Value // the first ping's error, a string
 
 	mu       sync.Mutex
 	errText  map[string]int64 // "code: message" -> count
@@ -76,6 +80,11 @@ func (r *replyCounter) report(res *shardResult) {
 	res.Counters["heartbeats_sent"] += r.sent.Load()
 	res.Counters["heartbeat_acks"] += r.acks.Load()
 	res.Counters["heartbeat_errors"] += r.errs.Load()
+	res.Counters["ws_pings_sent"] += r.pings.Load()
+	res.Counters["ws_pongs"] += r.pongs.Load()
+	if n := r.pingErrs.Load(); n > 0 {
+		res.fail("%d WebSocket pings got no pong: %v", n, r.pingErr.Load())
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for text, n := range r.errText {
@@ -126,6 +135,13 @@ func (s *idleShard) run(ctx context.Context) error {
 			}
 			s.replies.sent.Add(1)
 		}
+		if s.env.params.WSPing {
+			for i := (slot + slots/2) % slots; i < len(clients); i += slots {
+				if clients[i].dropped() == nil {
+					s.ping(clients[i])
+				}
+			}
+		}
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
@@ -134,11 +150,31 @@ func (s *idleShard) run(ctx context.Context) error {
 	}
 }
 
+// ping sends a WebSocket ping and counts its pong, which the
+// connection's read loop takes in; Ping waits for it, so it runs apart.
+func (s *idleShard) ping(c *client) {
+	r := s.replies
+	r.pings.Add(1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		defer cancel()
+		if err := c.conn.Ping(ctx); err != nil {
+			r.pingErr.CompareAndSwap(nil, err.Error())
+			r.pingErrs.Add(1)
+			return
+		}
+		r.pongs.Add(1)
+	}()
+}
+
 func (s *idleShard) finish(ctx context.Context) (shardResult, error) {
 	res := newShardResult()
 	r := s.replies
 	if !waitUntil(ctx, s.env.params.Drain, func() bool { return r.acks.Load()+r.errs.Load() >= r.sent.Load() }) {
 		res.fail("%d of %d heartbeats got no reply within %s", r.sent.Load()-r.acks.Load()-r.errs.Load(), r.sent.Load(), s.env.params.Drain)
+	}
+	if !waitUntil(ctx, s.env.params.Drain, func() bool { return r.pongs.Load()+r.pingErrs.Load() >= r.pings.Load() }) {
+		res.fail("%d of %d WebSocket pings got no pong within %s", r.pings.Load()-r.pongs.Load()-r.pingErrs.Load(), r.pings.Load(), s.env.params.Drain)
 	}
 	checkDrops(s.fleet.clients, &res)
 	r.report(&res)
@@ -170,6 +206,10 @@ func summarizeIdle(rep *Report, run *runData) {
 	runSeconds := run.phaseDur[phaseRun].Seconds()
 	rep.add("heartbeats sent/s", perSecond(r.Counters["heartbeats_sent"], runSeconds), "/s")
 	rep.add("heartbeat_ack/s", perSecond(r.Counters["heartbeat_acks"], runSeconds), "/s")
+	if run.params.WSPing {
+		rep.add("WebSocket pings sent/s", perSecond(r.Counters["ws_pings_sent"], runSeconds), "/s")
+		rep.add("pongs/s", perSecond(r.Counters["ws_pongs"], runSeconds), "/s")
+	}
 	rep.add("chatd CPU during hold", run.serverDelta(metricCPU, phaseConnect, phaseRun)/runSeconds, "cores")
 	rep.addLatency("dial->ready", r.histogram("dial"))
 	if int(n) > serverConnCeiling {
