@@ -20,7 +20,8 @@ type Shard struct {
 	// Share is the fraction of the ring, so of new channels, it owns.
 	Share float64
 	// Channels is how many channels the directory places on it;
-	// Messages how many messages it holds (0 when unreachable).
+	// Messages how many messages it holds (counted up to 100,000, past
+	// that an estimate; 0 when unreachable).
 	Channels, Messages int64
 	Reachable          bool
 }

@@ -16,8 +16,18 @@ import (
 
 var _ admin.ShardMap = (*ShardAdmin)(nil)
 
-// shardOpenTimeout bounds connecting to and migrating a shard being added.
-const shardOpenTimeout = 15 * time.Second
+const (
+	// shardOpenTimeout bounds connecting to and migrating a shard being
+	// added.
+	shardOpenTimeout = 15 * time.Second
+	// messagesCountedExactly is how many of a shard's messages a listing
+	// counts one by one. A shard holds hundreds of millions, and counting
+	// them all read the whole table on every listing (and on every weight
+	// change, which answers with the shard's entry); past this the listing
+	// gives PostgreSQL's estimate from its statistics instead, which is
+	// never below what was counted.
+	messagesCountedExactly = 100_000
+)
 
 // ShardAdmin is the operator's view of the shard map: listing, adding and
 // draining shards (the mover does the moving).
@@ -27,11 +37,13 @@ type ShardAdmin struct {
 	// createLocal lets a shard be added without a URL: the service creates
 	// its database beside the directory (embedded mode).
 	createLocal bool
+	// exactMessages is messagesCountedExactly; tests lower it.
+	exactMessages int64
 }
 
 // NewShardAdmin returns the admin of the shards; createLocal as above.
 func NewShardAdmin(shards *Shards, mover *ShardMover, createLocal bool) *ShardAdmin {
-	return &ShardAdmin{shards: shards, mover: mover, createLocal: createLocal}
+	return &ShardAdmin{shards: shards, mover: mover, createLocal: createLocal, exactMessages: messagesCountedExactly}
 }
 
 // Shards lists the map with each shard's share of the ring, channel and
@@ -192,8 +204,8 @@ func (a *ShardAdmin) mapped(id string) (*shard, error) {
 
 // describe reads one shard's entry of the listing: its map entry and share,
 // its channel count from the directory, and its message count from the
-// shard itself, which is also how reachable is found out (an unreachable
-// shard is listed with no message count).
+// shard itself (countMessages), which is also how reachable is found out
+// (an unreachable shard is listed with no message count).
 func (a *ShardAdmin) describe(ctx context.Context, sh *shard, shares map[string]float64) (admin.Shard, error) {
 	spec := a.shards.specOf(sh)
 	info := admin.Shard{ID: spec.ID, URL: redact(spec.URL), Weight: spec.Weight, State: spec.State, Share: shares[spec.ID]}
@@ -204,9 +216,25 @@ func (a *ShardAdmin) describe(ctx context.Context, sh *shard, shares map[string]
 	if err := a.shards.dir.system.WithContext(ctx).Raw(query, args...).Scan(&info.Channels).Error; err != nil {
 		return admin.Shard{}, classify("count a shard's channels", err)
 	}
-	err := sh.db.system.WithContext(ctx).Raw("SELECT count(*) FROM messages").Scan(&info.Messages).Error
+	var err error
+	info.Messages, err = a.countMessages(ctx, sh.db)
 	info.Reachable = err == nil
 	return info, nil
+}
+
+// countMessages counts a shard's messages up to exactMessages, and past
+// that answers the planner's estimate, raised to more than was counted
+// (a table not analyzed yet estimates -1).
+func (a *ShardAdmin) countMessages(ctx context.Context, db *DB) (int64, error) {
+	var n int64
+	err := db.system.WithContext(ctx).
+		Raw("SELECT count(*) FROM (SELECT 1 FROM messages LIMIT ?) AS head", a.exactMessages+1).Scan(&n).Error
+	if err != nil || n <= a.exactMessages {
+		return n, err
+	}
+	err = db.system.WithContext(ctx).
+		Raw("SELECT greatest(reltuples::bigint, ?) FROM pg_class WHERE oid = 'messages'::regclass", a.exactMessages+1).Scan(&n).Error
+	return n, err
 }
 
 // checkWeight refuses a weight outside 1 to 1000: a shard's share of the

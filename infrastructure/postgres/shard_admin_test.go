@@ -206,6 +206,56 @@ func TestShardWeightAnswerFindsOutWhetherTheShardAnswers(t *testing.T) {
 	}
 }
 
+// TestShardListingEstimatesPastTheExactCount: a shard's messages are
+// counted up to a bound and estimated past it, the estimate never below
+// what was counted (a table not analyzed yet estimates -1) and
+// PostgreSQL's own once it has statistics.
+func TestShardListingEstimatesPastTheExactCount(t *testing.T) {
+	t.Parallel()
+	_, shards, _, _, _ := twoShardsOfGroups(t, 24, "counted")
+	ctx := testContext(t)
+	shardAdmin := NewShardAdmin(shards, NewShardMover(shards, testLogger()), false)
+	s1 := shards.byID["s1"].db
+	held := countRows(t, s1, "SELECT count(*) FROM messages")
+	if held < 4 {
+		t.Fatalf("s1 holds %d messages; the test needs a few", held)
+	}
+	messagesOfS1 := func() int64 {
+		t.Helper()
+		st, err := shardAdmin.Shards(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sh := range st.Shards {
+			if sh.ID == "s1" {
+				return sh.Messages
+			}
+		}
+		t.Fatal("s1 is not listed")
+		return 0
+	}
+
+	if got := messagesOfS1(); got != held {
+		t.Fatalf("s1 lists %d messages, holds %d: under the bound the count is exact", got, held)
+	}
+	shardAdmin.exactMessages = held / 2
+	if got := messagesOfS1(); got != held/2+1 {
+		t.Fatalf("past the bound before any statistics s1 lists %d messages, want %d: more than was counted", got, held/2+1)
+	}
+	// As the table's owner: chat_system may not analyze it.
+	owner, err := pgx.Connect(ctx, shards.byID["s1"].spec.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close(context.Background())
+	if _, err := owner.Exec(ctx, "ANALYZE messages"); err != nil {
+		t.Fatal(err)
+	}
+	if got := messagesOfS1(); got != held {
+		t.Fatalf("past the bound with fresh statistics s1 lists %d messages, want the estimate %d", got, held)
+	}
+}
+
 // twoShardsOfGroups spreads n groups of two users, each with one message,
 // over two shards, and runs the shards' relays for the test (a move waits
 // for its channel's events to be published).

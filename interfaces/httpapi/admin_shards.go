@@ -21,7 +21,8 @@ type ShardResponse struct {
 	Share float64 `json:"share" example:"0.25"`
 	// Channels is how many channels the directory places on the shard.
 	Channels int64 `json:"channels" example:"2500"`
-	// Messages is how many messages the shard holds (0 when unreachable).
+	// Messages is how many messages the shard holds: counted up to
+	// 100,000, past that PostgreSQL's estimate (0 when unreachable).
 	Messages  int64 `json:"messages" example:"120000"`
 	Reachable bool  `json:"reachable" example:"true"`
 } // @name ShardResponse
