@@ -78,6 +78,27 @@ func (c *corkConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
+// writeControl writes one whole control frame of ours (a pong, pings.go)
+// among the others: collected while corked, else written at once under
+// the flusher's deadline, so a client that reads nothing holds the writer
+// at most timeout, as the library bounds its own pongs.
+func (c *corkConn) writeControl(p []byte, timeout time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.corked {
+		*c.buf = append(*c.buf, p...)
+		return nil
+	}
+	c.timeout = timeout
+	if err := c.keepDeadline(timeout); err != nil {
+		return err
+	}
+	if _, err := c.Conn.Write(p); err != nil {
+		return fmt.Errorf("write a control frame: %w", err)
+	}
+	return nil
+}
+
 // keepDeadline makes sure the next write has at least half of timeout to
 // finish and at most all of it (none when timeout is 0). Setting a
 // deadline takes the runtime's timer lock and, on a flusher's young stack,

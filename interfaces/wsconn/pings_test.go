@@ -3,8 +3,12 @@ package wsconn
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -105,5 +109,19 @@ func TestPongForUnmasksThePingsPayload(t *testing.T) {
 	want := append([]byte{finPong, byte(len(payload))}, payload...)
 	if got := pongFor(ping); !bytes.Equal(got, want) {
 		t.Fatalf("pong % x, want % x", got, want)
+	}
+}
+
+// A pong to a client that reads nothing waits at most the write timeout,
+// as a batch would, even before any batch has set a deadline: the reader
+// that writes it must not hang in the write.
+func TestPongWriteToAClientThatReadsNothingIsBounded(t *testing.T) {
+	server, client := net.Pipe() // a pipe write waits until the other end reads
+	t.Cleanup(func() { _ = server.Close(); _ = client.Close() })
+	cc := &corkConn{Conn: server}
+	done := make(chan error, 1)
+	go func() { done <- cc.writeControl([]byte{finPong, 0}, 50*time.Millisecond) }()
+	if err := receive(t, done, "end of the pong write"); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("pong write to a client that reads nothing: %v, want the deadline exceeded", err)
 	}
 }
