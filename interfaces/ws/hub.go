@@ -185,33 +185,37 @@ func (h *Hub) unsubscribeLocked(s *session, channelID string) {
 // sendLocked queues a frame for a session; while it is joining, the frame
 // waits until ready is queued. A full queue drops the session.
 func (h *Hub) sendLocked(s *session, frame []byte) {
-	h.queueLocked(s, frame, 0)
+	h.queueLocked(s, frame, false)
 }
 
 // sendDueLocked queues what a cursor let through: the message that came,
 // then the ones it had held back until that one came. The held ones were
-// in memory already and arrive in a burst that says nothing of how the
-// client reads, so they may run over the queue's bound by up to maxHeld:
-// a gap that a primary's failover kept open for seconds used to close
-// readers that were fine with 4008.
+// in memory already (at most maxHeld) and arrive in a burst that says
+// nothing of how the client reads, so they do not count against the
+// queue's bound, neither now nor while the client reads them
+// (wsconn.EnqueueLaterReleased): a gap that a primary's failover kept open
+// for seconds used to close readers that were fine with 4008, first by the
+// burst itself, then by the first live message after it.
 func (h *Hub) sendDueLocked(s *session, due [][]byte) {
 	for i, f := range due {
-		extra := maxHeld
-		if i == 0 {
-			extra = 0
-		}
-		h.queueLocked(s, f, extra)
+		h.queueLocked(s, f, i > 0)
 	}
 }
 
-// queueLocked queues frame while up to the queue's bound plus extra frames
-// wait; past that the session is dropped as a slow consumer.
-func (h *Hub) queueLocked(s *session, frame []byte, extra int) {
+// queueLocked queues frame while the queue's bound allows; past it the
+// session is dropped as a slow consumer. released frames (held back, now
+// let through) are always queued and do not count against the bound.
+func (h *Hub) queueLocked(s *session, frame []byte, released bool) {
 	if s.joining {
 		s.early = append(s.early, frame)
 		return
 	}
-	ok, start := s.conn.EnqueueLaterOver(frame, extra)
+	var ok, start bool
+	if released {
+		ok, start = s.conn.EnqueueLaterReleased(frame)
+	} else {
+		ok, start = s.conn.EnqueueLater(frame)
+	}
 	switch {
 	case !ok:
 		h.dropLocked(s, protocol.CloseSlowConsumer, slowConsumerReason)

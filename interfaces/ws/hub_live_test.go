@@ -115,8 +115,9 @@ func TestHubClosesASessionWhoseGapHoldsTooMuch(t *testing.T) {
 
 // A gap filled late releases everything held behind it at once. Those
 // frames were in memory already, and the client is not behind for them:
-// the burst may run over the queue's bound (a primary's failover, whose
-// gap lasted seconds, closed readers that were fine with 4008).
+// the burst does not count against the queue's bound (a primary's
+// failover, whose gap lasted seconds, closed readers that were fine with
+// 4008).
 func TestHubReleasesAFilledGapBeyondTheQueueBound(t *testing.T) {
 	h := quietHub()
 	const queue = 8
@@ -136,6 +137,44 @@ func TestHubReleasesAFilledGapBeyondTheQueueBound(t *testing.T) {
 		t.Fatalf("closed with %d when the gap filled, want the held burst queued", code)
 	}
 	expectFrames(t, "after seq 1", s, received("c1", want...))
+}
+
+// The messages that come right after a released burst, before the client
+// has read it, meet the queue's bound on their own: the burst does not
+// count against it while it waits (the failover test's watchers were
+// closed with 4008 by the first live message after the gap filled).
+func TestHubMessagesAfterAReleasedBurstMeetTheBoundAlone(t *testing.T) {
+	h := quietHub()
+	const queue = 8
+	s := join(t, h, "u2", queue, c1)
+	var late []domain.Event
+	for seq := int64(2); seq <= 3*queue; seq++ {
+		late = append(late, liveMsg("c1", seq, "", "u2"))
+	}
+	deliver(t, h, late...)
+	deliver(t, h, liveMsg("c1", 1, "", "u2")) // releases 3*queue frames
+	var want []int64
+	for seq := int64(1); seq <= 4*queue-1; seq++ {
+		want = append(want, seq)
+		if seq > 3*queue {
+			deliver(t, h, liveMsg("c1", seq, "", "u2")) // queue-1 more, unread
+		}
+	}
+	if code, _ := s.closeStatus(); code != -1 {
+		t.Fatalf("closed with %d by %d messages after the burst, under the bound of %d", code, queue-1, queue)
+	}
+	expectFrames(t, "burst and what followed", s, received("c1", want...))
+
+	// Past the bound, counting only what came after the burst, the session
+	// is a slow consumer as before.
+	next := int64(4 * queue)
+	for range queue + 1 {
+		deliver(t, h, liveMsg("c1", next, "", "u2"))
+		next++
+	}
+	if code, _ := s.closeStatus(); code != protocol.CloseSlowConsumer {
+		t.Fatalf("close code = %d after %d unread messages, want 4008", code, queue+1)
+	}
 }
 
 func TestHubClosesASessionWhoseGapStaysUnfilled(t *testing.T) {

@@ -34,6 +34,10 @@ type Conn struct {
 	// soft and softInHand count the droppable frames (Offer) in queue and
 	// in inHand; they do not count against queueBound.
 	soft, softInHand int
+	// released and releasedInHand count the frames a caller held back and
+	// then released (EnqueueLaterReleased) in queue and in inHand; they do
+	// not count against queueBound either.
+	released, releasedInHand int
 	// flushing is true while a flusher runs, and for good once one has
 	// closed the connection, so that there is never more than one.
 	flushing bool
@@ -127,7 +131,7 @@ func (c *Conn) EnqueueReply(frame []byte) bool {
 }
 
 func (c *Conn) push(frame []byte, reply bool) bool {
-	ok, start := c.pushLater(frame, reply, 0)
+	ok, start := c.pushLater(frame, reply)
 	if start {
 		go c.flush()
 	}
@@ -139,24 +143,30 @@ func (c *Conn) push(frame []byte, reply bool) bool {
 // queues a whole batch of events before it starts any flusher, so that a
 // connection gets all its frames of the batch in one write(2).
 func (c *Conn) EnqueueLater(frame []byte) (ok, start bool) {
-	return c.pushLater(frame, false, 0)
+	return c.pushLater(frame, false)
 }
 
-// EnqueueLaterOver is EnqueueLater for a frame the caller held back in
+// EnqueueLaterReleased is EnqueueLater for a frame the caller held back in
 // memory and now releases with others (a message that waited for an
-// earlier one): such a burst may run over QueueBound by up to extra
-// frames, since it costs no new memory and does not mean the client is
-// behind.
-func (c *Conn) EnqueueLaterOver(frame []byte, extra int) (ok, start bool) {
-	return c.pushLater(frame, false, extra)
+// earlier one). Such frames are always queued and never count against
+// QueueBound, while they wait or are written: they cost no new memory (the
+// caller bounds what it holds) and do not mean the client is behind, and
+// the frames that come after them meet the bound on their own.
+func (c *Conn) EnqueueLaterReleased(frame []byte) (ok, start bool) {
+	c.mu.Lock()
+	c.appendLocked(frame)
+	c.released++
+	start = c.startFlushLocked()
+	c.mu.Unlock()
+	return true, start
 }
 
 // Flush starts the flusher that EnqueueLater asked for.
 func (c *Conn) Flush() { go c.flush() }
 
-func (c *Conn) pushLater(frame []byte, reply bool, extra int) (ok, start bool) {
+func (c *Conn) pushLater(frame []byte, reply bool) (ok, start bool) {
 	c.mu.Lock()
-	if c.fullLocked(extra) {
+	if c.fullLocked() {
 		c.mu.Unlock()
 		return false, false
 	}
@@ -166,17 +176,17 @@ func (c *Conn) pushLater(frame []byte, reply bool, extra int) (ok, start bool) {
 	return true, start
 }
 
-// fullLocked reports whether QueueBound (plus extra) frames wait beyond
-// the one being written, not counting droppable ones.
-func (c *Conn) fullLocked(extra int) bool {
-	return len(c.queue)-c.soft+max(c.inHand-c.softInHand-1, 0) >= c.queueBound+extra
+// fullLocked reports whether QueueBound frames wait beyond the one being
+// written, not counting droppable or released ones.
+func (c *Conn) fullLocked() bool {
+	return len(c.queue)-c.soft-c.released+max(c.inHand-c.softInHand-c.releasedInHand-1, 0) >= c.queueBound
 }
 
 func (c *Conn) appendLocked(frame []byte) {
 	if len(c.queue) == cap(c.queue) {
 		size := min(max(2*cap(c.queue), minQueueCap), c.queueBound)
 		if size <= len(c.queue) {
-			size = 2 * len(c.queue) // a released burst past the bound (EnqueueLaterOver)
+			size = 2 * len(c.queue) // a released burst past the bound (EnqueueLaterReleased)
 		}
 		grown := make([][]byte, len(c.queue), size)
 		copy(grown, c.queue)
@@ -214,6 +224,7 @@ func (c *Conn) take(spare [][]byte) [][]byte {
 	c.queue = spare[:0]
 	c.inHand = len(frames)
 	c.softInHand, c.soft = c.soft, 0
+	c.releasedInHand, c.released = c.released, 0
 	return frames
 }
 
@@ -221,7 +232,7 @@ func (c *Conn) take(spare [][]byte) [][]byte {
 func (c *Conn) done() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.inHand, c.softInHand = 0, 0
+	c.inHand, c.softInHand, c.releasedInHand = 0, 0, 0
 }
 
 // Drain takes every queued frame out of the queue, oldest first, as a
