@@ -28,8 +28,9 @@ const (
 func (r *OutboxRelay) Backlog(ctx context.Context) (int64, error) {
 	var n int64
 	err := r.db.inSystemTx(ctx, func(tx *gorm.DB) error {
-		err := tx.Raw("SELECT count(*) FROM (SELECT 1 FROM outbox LIMIT ?) AS head", backlogExact+1).Scan(&n).Error
-		if err != nil || n <= backlogExact {
+		exact, over, err := countUpTo(tx, "outbox", backlogExact)
+		if err != nil || !over {
+			n = exact
 			return err
 		}
 		return tx.Raw("SELECT coalesce(max(id) - min(id) + 1, 0) FROM outbox").Scan(&n).Error

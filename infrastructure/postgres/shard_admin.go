@@ -226,10 +226,8 @@ func (a *ShardAdmin) describe(ctx context.Context, sh *shard, shares map[string]
 // that answers the planner's estimate, raised to more than was counted
 // (a table not analyzed yet estimates -1).
 func (a *ShardAdmin) countMessages(ctx context.Context, db *DB) (int64, error) {
-	var n int64
-	err := db.system.WithContext(ctx).
-		Raw("SELECT count(*) FROM (SELECT 1 FROM messages LIMIT ?) AS head", a.exactMessages+1).Scan(&n).Error
-	if err != nil || n <= a.exactMessages {
+	n, over, err := countUpTo(db.system.WithContext(ctx), "messages", a.exactMessages)
+	if err != nil || !over {
 		return n, err
 	}
 	err = db.system.WithContext(ctx).

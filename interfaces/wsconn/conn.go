@@ -131,7 +131,7 @@ func (c *Conn) EnqueueReply(frame []byte) bool {
 }
 
 func (c *Conn) push(frame []byte, reply bool) bool {
-	ok, start := c.pushLater(frame, reply)
+	ok, start := c.pushLater(frame, reply, false)
 	if start {
 		go c.flush()
 	}
@@ -143,7 +143,7 @@ func (c *Conn) push(frame []byte, reply bool) bool {
 // queues a whole batch of events before it starts any flusher, so that a
 // connection gets all its frames of the batch in one write(2).
 func (c *Conn) EnqueueLater(frame []byte) (ok, start bool) {
-	return c.pushLater(frame, false)
+	return c.pushLater(frame, false, false)
 }
 
 // EnqueueLaterReleased is EnqueueLater for a frame the caller held back in
@@ -153,24 +153,24 @@ func (c *Conn) EnqueueLater(frame []byte) (ok, start bool) {
 // caller bounds what it holds) and do not mean the client is behind, and
 // the frames that come after them meet the bound on their own.
 func (c *Conn) EnqueueLaterReleased(frame []byte) (ok, start bool) {
-	c.mu.Lock()
-	c.appendLocked(frame)
-	c.released++
-	start = c.startFlushLocked()
-	c.mu.Unlock()
-	return true, start
+	return c.pushLater(frame, false, true)
 }
 
 // Flush starts the flusher that EnqueueLater asked for.
 func (c *Conn) Flush() { go c.flush() }
 
-func (c *Conn) pushLater(frame []byte, reply bool) (ok, start bool) {
+// pushLater queues frame unless the queue is full; a released frame
+// (EnqueueLaterReleased) is always queued and counted apart.
+func (c *Conn) pushLater(frame []byte, reply, released bool) (ok, start bool) {
 	c.mu.Lock()
-	if c.fullLocked() {
+	if !released && c.fullLocked() {
 		c.mu.Unlock()
 		return false, false
 	}
 	c.appendLocked(frame)
+	if released {
+		c.released++
+	}
 	start = !(reply && c.holdReplies) && c.startFlushLocked()
 	c.mu.Unlock()
 	return true, start

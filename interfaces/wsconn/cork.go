@@ -22,7 +22,8 @@ type corkConn struct {
 	corked bool
 	buf    *[]byte // from corkBufs while corked
 	// until is the write deadline in force, zero before the first
-	// batch; timeout is the one uncork was last given (keepDeadline).
+	// write; timeout is the connection's write timeout (Options), which
+	// uncork is given as well (keepDeadline).
 	until   time.Time
 	timeout time.Duration
 	// closeSent is set once the library has written a close frame;
@@ -69,34 +70,13 @@ func (c *corkConn) Write(p []byte) (int, error) {
 		*c.buf = append(*c.buf, p...)
 		return len(p), nil
 	}
-	if !c.until.IsZero() {
-		// The deadline a batch left in force must not have run out.
-		if err := c.keepDeadline(c.timeout); err != nil {
-			return 0, err
-		}
+	// Under the flusher's deadline, as a batch: a client that reads
+	// nothing holds a control frame's writer (a pong of pings.go, the
+	// library's close) at most timeout, from the first write on.
+	if err := c.keepDeadline(c.timeout); err != nil {
+		return 0, err
 	}
 	return c.Conn.Write(p)
-}
-
-// writeControl writes one whole control frame of ours (a pong, pings.go)
-// among the others: collected while corked, else written at once under
-// the flusher's deadline, so a client that reads nothing holds the writer
-// at most timeout, as the library bounds its own pongs.
-func (c *corkConn) writeControl(p []byte, timeout time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.corked {
-		*c.buf = append(*c.buf, p...)
-		return nil
-	}
-	c.timeout = timeout
-	if err := c.keepDeadline(timeout); err != nil {
-		return err
-	}
-	if _, err := c.Conn.Write(p); err != nil {
-		return fmt.Errorf("write a control frame: %w", err)
-	}
-	return nil
 }
 
 // keepDeadline makes sure the next write has at least half of timeout to

@@ -30,12 +30,12 @@ const (
 )
 
 // answerPings answers the whole pings at the front of the read buffers,
-// each pong's write bounded by the write timeout like a batch's, and
-// reports whether the round must read on: other bytes are buffered, or the
-// socket reported an end that the read will surface. fill says the poller
-// has just reported the socket readable: when nothing is buffered yet, the
-// socket is read once without waiting. The caller is a read round at a
-// message boundary.
+// each pong written like the library's control frames (corkConn.Write,
+// bounded by the write timeout), and reports whether the round must read
+// on: other bytes are buffered, or the socket reported an end that the
+// read will surface. fill says the poller has just reported the socket
+// readable: when nothing is buffered yet, the socket is read once without
+// waiting. The caller is a read round at a message boundary.
 func (c *Conn) answerPings(fill bool) bool {
 	if !c.peekMu.TryLock() {
 		return true // the close handshake reads; the read that follows waits for it
@@ -70,7 +70,7 @@ func (c *Conn) answerPings(fill bool) bool {
 			return true
 		}
 		c.reads.heard()
-		if err := c.cork.writeControl(pongFor(frame), c.writeTimeout); err != nil {
+		if _, err := c.cork.Write(pongFor(frame)); err != nil {
 			// As a failed write of the flusher's: the connection is
 			// broken or stuck, and the read that follows sees it closed.
 			c.log.Info("pong write failed; dropping connection", c.peerAttr(), "err", err)

@@ -118,9 +118,12 @@ func TestPongForUnmasksThePingsPayload(t *testing.T) {
 func TestPongWriteToAClientThatReadsNothingIsBounded(t *testing.T) {
 	server, client := net.Pipe() // a pipe write waits until the other end reads
 	t.Cleanup(func() { _ = server.Close(); _ = client.Close() })
-	cc := &corkConn{Conn: server}
+	cc := &corkConn{Conn: server, timeout: 50 * time.Millisecond}
 	done := make(chan error, 1)
-	go func() { done <- cc.writeControl([]byte{finPong, 0}, 50*time.Millisecond) }()
+	go func() {
+		_, err := cc.Write([]byte{finPong, 0})
+		done <- err
+	}()
 	if err := receive(t, done, "end of the pong write"); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("pong write to a client that reads nothing: %v, want the deadline exceeded", err)
 	}

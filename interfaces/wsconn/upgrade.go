@@ -36,7 +36,7 @@ type Options struct {
 // Upgrade has answered the request (websocket.Accept writes the HTTP error
 // of a request that is not a WebSocket handshake).
 func (c *Conn) Upgrade(w http.ResponseWriter, r *http.Request, opts Options) error {
-	conn, err := websocket.Accept(&corkingWriter{ResponseWriter: w, c: c}, r, &websocket.AcceptOptions{
+	conn, err := websocket.Accept(&corkingWriter{ResponseWriter: w, c: c, timeout: opts.WriteTimeout}, r, &websocket.AcceptOptions{
 		InsecureSkipVerify: true, // the caller's origin policy has decided already
 		CompressionMode:    websocket.CompressionDisabled,
 		// A ping is a frame from the client too: it counts for Silence.
@@ -93,7 +93,8 @@ const (
 // corkConn in the Conn.
 type corkingWriter struct {
 	http.ResponseWriter
-	c *Conn
+	c       *Conn
+	timeout time.Duration // the write timeout of Options, for the corkConn
 }
 
 // Unwrap lets http.ResponseController reach the server's writer.
@@ -116,7 +117,7 @@ func (w *corkingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		_ = conn.Close()
 		return nil, nil, fmt.Errorf("flush before upgrade: %w", err)
 	}
-	cc := &corkConn{Conn: conn}
+	cc := &corkConn{Conn: conn, timeout: w.timeout}
 	cc.ahead, _ = newReadAhead(conn)
 	reader := brw.Reader
 	if reader.Buffered() == 0 {
