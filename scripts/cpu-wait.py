@@ -48,12 +48,11 @@ def snapshot(path):
     procs = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            comm = open(f"/proc/{pid}/comm").read().strip()
+            group = group_of(open(f"/proc/{pid}/comm").read().strip())
+            if group is None:
+                continue
             cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
-            continue
-        group = group_of(comm)
-        if group is None:
             continue
         ran, waited, runs = thread_counters(pid)
         procs[pid] = {"group": group, "cmd": cmd.strip()[:80], "ran": ran, "waited": waited, "runs": runs}
